@@ -1,0 +1,27 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { USER_ROLES, type UserRole } from '@wardtrack/contracts';
+import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+
+export class LoginBody {
+  /** The account's e-mail address. */
+  @ApiProperty({ example: 'nurse@wardtrack.demo' }) @IsEmail() @MaxLength(254) email: string;
+  /** The account's password. */
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(1024) password: string;
+}
+
+export class CreateUserBody {
+  @ApiProperty() @IsEmail() @MaxLength(254) email: string;
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(200) displayName: string;
+  @ApiProperty({ enum: USER_ROLES }) @IsIn(USER_ROLES) role: UserRole;
+  /** At least 12 characters. */
+  @ApiProperty({ minLength: 12 }) @IsString() @MinLength(12) @MaxLength(1024) password: string;
+}
+
+export class UpdateUserBody {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) displayName?: string;
+  @ApiPropertyOptional({ enum: USER_ROLES }) @IsOptional() @IsIn(USER_ROLES) role?: UserRole;
+  /** false disables the account: it can no longer sign in and its tokens stop working. */
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
+  /** Resets the password (at least 12 characters). */
+  @ApiPropertyOptional({ minLength: 12 }) @IsOptional() @IsString() @MinLength(12) @MaxLength(1024) password?: string;
+}

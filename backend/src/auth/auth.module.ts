@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DevicesModule } from '@backend/devices/devices.module';
+import { AccessGuard } from './access.guard';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { TokenService } from './token.service';
+import { User } from './user.entity';
+import { UsersController } from './users.controller';
+import { UsersService } from './users.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([User]), DevicesModule],
+  controllers: [AuthController, UsersController],
+  providers: [AuthService, TokenService, UsersService, { provide: APP_GUARD, useClass: AccessGuard }],
+  exports: [UsersService, TokenService],
+})
+export class AuthModule {}

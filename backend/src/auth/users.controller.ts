@@ -1,0 +1,44 @@
+import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { UserDto } from '@wardtrack/contracts';
+import { Roles } from './access.decorator';
+import { CreateUserBody, UpdateUserBody } from './auth.dto';
+import { type Actor, CurrentActor } from './principal';
+import { toUserDto, UsersService } from './users.service';
+
+interface UserAdminDto extends UserDto {
+  active: boolean;
+}
+
+@ApiTags('users')
+@Controller('users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get()
+  @Roles('admin')
+  @ApiOperation({ summary: 'List user accounts' })
+  async list(): Promise<UserAdminDto[]> {
+    return (await this.users.list()).map((u) => ({ ...toUserDto(u), active: u.active }));
+  }
+
+  @Post()
+  @Roles('admin')
+  @ApiOperation({ summary: 'Create a user account' })
+  async create(@CurrentActor() actor: Actor, @Body() body: CreateUserBody): Promise<UserAdminDto> {
+    const user = await this.users.create(actor, body);
+    return { ...toUserDto(user), active: user.active };
+  }
+
+  @Patch(':id')
+  @Roles('admin')
+  @ApiOperation({ summary: 'Change, disable or reset the password of a user account' })
+  async update(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: UpdateUserBody,
+  ): Promise<UserAdminDto> {
+    const user = await this.users.update(actor, id, body);
+    return { ...toUserDto(user), active: user.active };
+  }
+}

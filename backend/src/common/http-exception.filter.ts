@@ -1,0 +1,84 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** Error body every endpoint returns: no stack traces, no SQL, always the request id. */
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string | string[];
+  requestId: string;
+  /** Per-item problems for batch input (ingest): which item and field failed. */
+  errors?: unknown[];
+}
+
+/**
+ * Turns every error into ErrorBody. With `spaRoot` set, a GET outside /api that matched nothing
+ * gets the web app's index.html instead (client-side routes such as /map/123).
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private indexHtml?: string;
+
+  constructor(private readonly spaRoot: string | null = null) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const request = ctx.getRequest<FastifyRequest>();
+    const reply = ctx.getResponse<FastifyReply>();
+    if (exception instanceof HttpException && exception.getStatus() === 404 && this.serveSpa(request, reply)) return;
+    let body: ErrorBody;
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      const fields = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
+      body = {
+        statusCode: status,
+        error: typeof fields.error === 'string' ? fields.error : (HttpStatus[status] ?? 'Error'),
+        message: (fields.message as string | string[] | undefined) ?? exception.message,
+        requestId: String(request.id),
+        ...(Array.isArray(fields.errors) ? { errors: fields.errors } : {}),
+      };
+    } else if (isFastifyError(exception)) {
+      // Fastify's own errors (body too large, bad JSON, unsupported content type) are client errors.
+      body = {
+        statusCode: exception.statusCode,
+        error: HttpStatus[exception.statusCode] ?? 'Error',
+        message: exception.message,
+        requestId: String(request.id),
+      };
+    } else {
+      request.log.error({ err: exception }, 'unhandled error');
+      body = {
+        statusCode: 500,
+        error: 'Internal Server Error',
+        message: 'Internal server error',
+        requestId: String(request.id),
+      };
+    }
+    void reply.status(body.statusCode).header('x-request-id', String(request.id)).send(body);
+  }
+
+  private serveSpa(request: FastifyRequest, reply: FastifyReply): boolean {
+    if (!this.spaRoot || request.method !== 'GET' || request.url.startsWith('/api')) return false;
+    if (this.indexHtml === undefined) {
+      const file = join(this.spaRoot, 'index.html');
+      if (!existsSync(file)) return false;
+      this.indexHtml = readFileSync(file, 'utf8');
+    }
+    void reply.status(200).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(this.indexHtml);
+    return true;
+  }
+}
+
+function isFastifyError(e: unknown): e is { statusCode: number; message: string; code: string } {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as { statusCode?: unknown }).statusCode === 'number' &&
+    (e as { statusCode: number }).statusCode >= 400 &&
+    (e as { statusCode: number }).statusCode < 500 &&
+    typeof (e as { code?: unknown }).code === 'string'
+  );
+}

@@ -1,0 +1,112 @@
+import { resolve } from 'node:path';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+
+/** The environment variables Wardtrack reads, validated once at start-up. */
+class EnvironmentVariables {
+  @IsOptional() @IsIn(PROCESS_ROLES) ROLE?: ProcessRole;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
+  @IsOptional() @IsString() HOST?: string;
+  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' }) DATABASE_URL?: string;
+  @IsOptional() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// or rediss:// URL' }) REDIS_URL?: string;
+  @IsOptional() @IsString() EMBEDDED_DATA_DIR?: string;
+  @IsOptional() @IsString() @MinLength(1) AUTH_TOKEN_SECRET?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(86400) AUTH_TOKEN_TTL_SECONDS?: number;
+  @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL?: LogLevel;
+  @IsOptional() @IsString() FLOORPLANS_DIR?: string;
+  @IsOptional() @IsString() FRONTEND_DIR?: string;
+  @IsOptional() @Matches(/^[a-z0-9_-]{1,40}$/, { message: 'QUEUE_PREFIX must be 1-40 of a-z 0-9 _ -' }) QUEUE_PREFIX?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(64) WORKER_CONCURRENCY?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) DATABASE_POOL_SIZE?: number;
+  @IsOptional() @Transform(toBool) @IsBoolean() DEMO_SIMULATOR?: boolean;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10000) INGEST_MAX_READS?: number;
+}
+
+/** Typed configuration injected wherever settings are needed; nothing else reads process.env. */
+export interface AppConfig {
+  role: ProcessRole;
+  port: number;
+  host: string;
+  /** True when no DATABASE_URL was given: embedded PostgreSQL, embedded queue, demo data. Evaluation only. */
+  embedded: boolean;
+  database: { url: string | null; embeddedDataDir: string; poolSize: number };
+  redis: { url: string | null };
+  auth: { tokenSecret: string | null; tokenTtlSeconds: number };
+  queue: { prefix: string; workerConcurrency: number };
+  ingest: { maxReadsPerBatch: number };
+  logLevel: LogLevel;
+  floorplansDir: string;
+  frontendDir: string;
+  demo: { simulator: boolean };
+  version: string;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** Raised when the environment is unusable; start-up prints the message and exits. */
+export class ConfigError extends Error {}
+
+const WEAK_SECRETS = new Set(['secret', 'changeme', 'change-me', 'password', 'wardtrack']);
+
+/** A token secret is strong enough when it is long and not an obvious placeholder. */
+export function isStrongSecret(secret: string): boolean {
+  return secret.length >= 32 && !WEAK_SECRETS.has(secret.toLowerCase()) && new Set(secret).size >= 10;
+}
+
+/**
+ * Reads and validates the environment. Throws ConfigError naming every bad variable,
+ * so a misconfigured deployment fails at start-up rather than on the first request.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = resolve(__dirname, '../../..')): AppConfig {
+  const vars = plainToInstance(EnvironmentVariables, { ...env }, { excludeExtraneousValues: false });
+  const errors = validateSync(vars, { skipMissingProperties: false, whitelist: false });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const embedded = !vars.DATABASE_URL;
+  const secret = vars.AUTH_TOKEN_SECRET ?? null;
+  if (!embedded) {
+    if (!secret) {
+      throw new ConfigError('Invalid configuration:\n  AUTH_TOKEN_SECRET: required when DATABASE_URL is set');
+    }
+    if (!isStrongSecret(secret)) {
+      throw new ConfigError(
+        'Invalid configuration:\n  AUTH_TOKEN_SECRET: too weak (use at least 32 random characters, e.g. `openssl rand -base64 48`)',
+      );
+    }
+  }
+  const version = (require(resolve(repoRoot, 'package.json')) as { version: string }).version;
+  return {
+    role: vars.ROLE ?? 'all',
+    port: vars.PORT ?? 3000,
+    // The evaluation setup ships well-known demo passwords: keep it on this machine unless told otherwise.
+    host: vars.HOST ?? (embedded ? '127.0.0.1' : '0.0.0.0'),
+    embedded,
+    database: {
+      url: vars.DATABASE_URL ?? null,
+      embeddedDataDir: resolve(repoRoot, vars.EMBEDDED_DATA_DIR ?? 'data/pglite'),
+      poolSize: embedded ? 1 : (vars.DATABASE_POOL_SIZE ?? 10),
+    },
+    redis: { url: vars.REDIS_URL ?? null },
+    auth: { tokenSecret: secret, tokenTtlSeconds: vars.AUTH_TOKEN_TTL_SECONDS ?? 8 * 3600 },
+    queue: { prefix: vars.QUEUE_PREFIX ?? 'wardtrack', workerConcurrency: vars.WORKER_CONCURRENCY ?? 4 },
+    ingest: { maxReadsPerBatch: vars.INGEST_MAX_READS ?? 2000 },
+    logLevel: vars.LOG_LEVEL ?? 'info',
+    floorplansDir: resolve(repoRoot, vars.FLOORPLANS_DIR ?? 'floorplans'),
+    frontendDir: resolve(repoRoot, vars.FRONTEND_DIR ?? 'dist/frontend/browser'),
+    demo: { simulator: vars.DEMO_SIMULATOR ?? embedded },
+    version,
+  };
+}

@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { DevicePrincipal } from '@backend/auth/principal';
+import { hashDeviceKey, keyMatches, prefixOf } from './device-key';
+
+const CACHE_MS = 10_000;
+
+interface DeviceKeyRow {
+  id: string;
+  code: string;
+  kind: string;
+  vendor_format: string;
+  key_hash: string;
+}
+
+/**
+ * Authenticates readers and gateways by API key. Successful look-ups are cached briefly so
+ * the ingest hot path does not query the database per request; a revoked key stops working
+ * within CACHE_MS (revocation also clears this process's cache at once).
+ */
+@Injectable()
+export class DeviceKeyService {
+  private readonly cache = new Map<string, { device: DevicePrincipal | null; until: number }>();
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async authenticate(key: string, now = Date.now()): Promise<DevicePrincipal | null> {
+    const prefix = prefixOf(key);
+    if (!prefix) return null;
+    const cacheKey = hashDeviceKey(key);
+    const hit = this.cache.get(cacheKey);
+    if (hit && hit.until > now) return hit.device;
+    const rows: DeviceKeyRow[] = await this.dataSource.query(
+      `SELECT id, code, kind, vendor_format, key_hash FROM device WHERE key_prefix = $1 AND revoked_at IS NULL`,
+      [prefix],
+    );
+    const row = rows[0];
+    const device: DevicePrincipal | null =
+      row && keyMatches(key, row.key_hash)
+        ? { type: 'device', id: row.id, code: row.code, kind: row.kind, vendorFormat: row.vendor_format }
+        : null;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(cacheKey, { device, until: now + CACHE_MS });
+    return device;
+  }
+
+  forget(deviceId: string): void {
+    for (const [k, v] of this.cache) if (v.device?.id === deviceId) this.cache.delete(k);
+  }
+}

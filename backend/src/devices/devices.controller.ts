@@ -1,0 +1,48 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '@backend/auth/access.decorator';
+import { type Actor, CurrentActor } from '@backend/auth/principal';
+import { CreateDeviceBody, type DeviceDto, type DeviceWithKeyDto } from './devices.dto';
+import { DevicesService } from './devices.service';
+
+@ApiTags('devices')
+@Controller('devices')
+export class DevicesController {
+  constructor(private readonly devices: DevicesService) {}
+
+  @Get()
+  @Roles('admin', 'biomed')
+  @ApiOperation({ summary: 'List readers and gateways with their antennas and last-seen time' })
+  list(): Promise<DeviceDto[]> {
+    return this.devices.list();
+  }
+
+  @Get(':id')
+  @Roles('admin', 'biomed')
+  @ApiOperation({ summary: 'One reader or gateway' })
+  get(@Param('id', ParseUUIDPipe) id: string): Promise<DeviceDto> {
+    return this.devices.get(id);
+  }
+
+  @Post()
+  @Roles('admin')
+  @ApiOperation({ summary: 'Register a reader or gateway; the response shows its API key once' })
+  create(@CurrentActor() actor: Actor, @Body() body: CreateDeviceBody): Promise<DeviceWithKeyDto> {
+    return this.devices.create(actor, body);
+  }
+
+  @Post(':id/key')
+  @Roles('admin')
+  @ApiOperation({ summary: 'Issue a new API key (shown once); the old key stops working' })
+  rotateKey(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<DeviceWithKeyDto> {
+    return this.devices.rotateKey(actor, id);
+  }
+
+  @Post(':id/revoke')
+  @HttpCode(200)
+  @Roles('admin')
+  @ApiOperation({ summary: 'Revoke the device key: the device can no longer post' })
+  revoke(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<DeviceDto> {
+    return this.devices.revoke(actor, id);
+  }
+}

@@ -1,0 +1,144 @@
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, type EntityManager, type Repository } from 'typeorm';
+import { AuditService } from '@backend/audit/audit.service';
+import type { Actor } from '@backend/auth/principal';
+import { Floor, Zone } from '@backend/facility/facility.entities';
+import { Antenna, Device } from './device.entities';
+import { issueDeviceKey } from './device-key';
+import { DeviceKeyService } from './device-key.service';
+import type { AntennaDto, CreateDeviceBody, DeviceDto, DeviceWithKeyDto } from './devices.dto';
+
+export function toDeviceDto(device: Device, antennas: Antenna[]): DeviceDto {
+  return {
+    id: device.id,
+    code: device.code,
+    name: device.name,
+    kind: device.kind,
+    vendorFormat: device.vendorFormat,
+    floorId: device.floorId,
+    x: device.x,
+    y: device.y,
+    keyPrefix: device.keyPrefix,
+    revokedAt: device.revokedAt?.toISOString() ?? null,
+    lastSeenAt: device.lastSeenAt?.toISOString() ?? null,
+    antennas: antennas
+      .filter((a) => a.deviceId === device.id)
+      .sort((a, b) => a.port - b.port)
+      .map((a): AntennaDto => ({ port: a.port, zoneId: a.zoneId, side: a.side })),
+  };
+}
+
+/** What the audit log keeps of a device: never the key or its hash. */
+function auditView(device: DeviceDto): Record<string, unknown> {
+  const { lastSeenAt: _lastSeen, ...rest } = device;
+  return rest;
+}
+
+@Injectable()
+export class DevicesService {
+  constructor(
+    @InjectRepository(Device) private readonly devices: Repository<Device>,
+    @InjectRepository(Antenna) private readonly antennas: Repository<Antenna>,
+    private readonly audit: AuditService,
+    private readonly deviceKeys: DeviceKeyService,
+  ) {}
+
+  async list(): Promise<DeviceDto[]> {
+    const [devices, antennas] = await Promise.all([this.devices.find({ order: { code: 'ASC' } }), this.antennas.find()]);
+    return devices.map((d) => toDeviceDto(d, antennas));
+  }
+
+  async get(id: string): Promise<DeviceDto> {
+    const device = await this.devices.findOneBy({ id });
+    if (!device) throw new NotFoundException(`Device ${id} not found`);
+    return toDeviceDto(device, await this.antennas.findBy({ deviceId: id }));
+  }
+
+  /** Registers a device and issues its API key, returned this once only. */
+  async create(actor: Actor, body: CreateDeviceBody): Promise<DeviceWithKeyDto> {
+    const issued = issueDeviceKey();
+    return this.audit.transaction(actor, async (tx, audit) => {
+      if (await tx.getRepository(Device).existsBy({ code: body.code })) {
+        throw new ConflictException(`A device with code ${body.code} already exists`);
+      }
+      await this.checkPlacement(tx, body);
+      const device = await tx.getRepository(Device).save(
+        tx.getRepository(Device).create({
+          code: body.code,
+          name: body.name,
+          kind: body.kind,
+          vendorFormat: body.vendorFormat,
+          floorId: body.floorId ?? null,
+          x: body.x ?? null,
+          y: body.y ?? null,
+          keyPrefix: issued.prefix,
+          keyHash: issued.hash,
+          keyCreatedAt: new Date(),
+          revokedAt: null,
+          lastSeenAt: null,
+        }),
+      );
+      const antennas = await tx.getRepository(Antenna).save(
+        (body.antennas ?? []).map((a) =>
+          tx.getRepository(Antenna).create({ deviceId: device.id, port: a.port, zoneId: a.zoneId, side: a.side ?? null }),
+        ),
+      );
+      const dto = toDeviceDto(device, antennas);
+      audit.created('device', device.id, auditView(dto));
+      return { ...dto, apiKey: issued.key };
+    });
+  }
+
+  /** Issues a new key; the old one stops working at once. */
+  async rotateKey(actor: Actor, id: string): Promise<DeviceWithKeyDto> {
+    const issued = issueDeviceKey();
+    const result = await this.audit.transaction(actor, async (tx, audit) => {
+      const device = await tx.getRepository(Device).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!device) throw new NotFoundException(`Device ${id} not found`);
+      const antennas = await tx.getRepository(Antenna).findBy({ deviceId: id });
+      const before = toDeviceDto(device, antennas);
+      Object.assign(device, { keyPrefix: issued.prefix, keyHash: issued.hash, keyCreatedAt: new Date(), revokedAt: null });
+      await tx.getRepository(Device).save(device);
+      const after = toDeviceDto(device, antennas);
+      audit.updated('device', id, auditView(before), { ...auditView(after), keyRotated: true });
+      return { ...after, apiKey: issued.key };
+    });
+    this.deviceKeys.forget(id);
+    return result;
+  }
+
+  /** Revokes the device's key: its posts are refused from now on. */
+  async revoke(actor: Actor, id: string): Promise<DeviceDto> {
+    const result = await this.audit.transaction(actor, async (tx, audit) => {
+      const device = await tx.getRepository(Device).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!device) throw new NotFoundException(`Device ${id} not found`);
+      const antennas = await tx.getRepository(Antenna).findBy({ deviceId: id });
+      const before = toDeviceDto(device, antennas);
+      device.revokedAt = new Date();
+      await tx.getRepository(Device).save(device);
+      const after = toDeviceDto(device, antennas);
+      audit.updated('device', id, auditView(before), auditView(after));
+      return after;
+    });
+    this.deviceKeys.forget(id);
+    return result;
+  }
+
+  private async checkPlacement(tx: EntityManager, body: CreateDeviceBody): Promise<void> {
+    if (body.floorId && !(await tx.getRepository(Floor).existsBy({ id: body.floorId }))) {
+      throw new BadRequestException(`floorId: floor ${body.floorId} does not exist`);
+    }
+    const ports = new Set<number>();
+    for (const [i, a] of (body.antennas ?? []).entries()) {
+      if (ports.has(a.port)) throw new BadRequestException(`antennas[${i}].port: port ${a.port} is listed twice`);
+      ports.add(a.port);
+    }
+    const zoneIds = [...new Set((body.antennas ?? []).map((a) => a.zoneId))];
+    if (zoneIds.length > 0) {
+      const found = new Set((await tx.getRepository(Zone).findBy({ id: In(zoneIds) })).map((z) => z.id));
+      const i = (body.antennas ?? []).findIndex((a) => !found.has(a.zoneId));
+      if (i >= 0) throw new BadRequestException(`antennas[${i}].zoneId: zone ${body.antennas![i].zoneId} does not exist`);
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { FloorDetailDto, FloorSummaryDto, Point, ZoneDto, ZoneKind } from '@wardtrack/contracts';
+import type { DataSource } from 'typeorm';
+
+interface FloorRow {
+  id: string;
+  code: string;
+  name: string;
+  level: number;
+  width_m: number;
+  height_m: number;
+  building_id: string;
+  building_name: string;
+  site_id: string;
+  site_name: string;
+}
+
+interface ZoneRow {
+  id: string;
+  code: string;
+  name: string;
+  kind: ZoneKind;
+  care_unit: string | null;
+  polygon: Point[];
+  centroid_x: number;
+  centroid_y: number;
+}
+
+const FLOOR_SELECT = `
+  SELECT f.id, f.code, f.name, f.level, f.width_m, f.height_m,
+         b.id AS building_id, b.name AS building_name, s.id AS site_id, s.name AS site_name
+  FROM floor f JOIN building b ON b.id = f.building_id JOIN site s ON s.id = b.site_id`;
+
+function toFloorSummary(r: FloorRow): FloorSummaryDto {
+  return {
+    id: r.id,
+    code: r.code,
+    name: r.name,
+    level: r.level,
+    siteId: r.site_id,
+    siteName: r.site_name,
+    buildingId: r.building_id,
+    buildingName: r.building_name,
+    widthM: r.width_m,
+    heightM: r.height_m,
+    planUrl: `/api/v1/floors/${r.id}/plan`,
+  };
+}
+
+function toZoneDto(r: ZoneRow): ZoneDto {
+  return {
+    id: r.id,
+    code: r.code,
+    name: r.name,
+    kind: r.kind,
+    careUnit: r.care_unit,
+    polygon: r.polygon,
+    centroid: [r.centroid_x, r.centroid_y],
+  };
+}
+
+/** Read side of the facility: floors, their zones and drawings. */
+@Injectable()
+export class FacilityService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async listFloors(): Promise<FloorSummaryDto[]> {
+    const rows: FloorRow[] = await this.dataSource.query(`${FLOOR_SELECT} ORDER BY s.name, b.name, f.level, f.code`);
+    return rows.map(toFloorSummary);
+  }
+
+  async getFloor(id: string): Promise<FloorDetailDto> {
+    const [floor] = (await this.dataSource.query(`${FLOOR_SELECT} WHERE f.id = $1`, [id])) as FloorRow[];
+    if (!floor) throw new NotFoundException(`Floor ${id} not found`);
+    const zones: ZoneRow[] = await this.dataSource.query(
+      `SELECT id, code, name, kind, care_unit, polygon, centroid_x, centroid_y FROM zone WHERE floor_id = $1 ORDER BY code`,
+      [id],
+    );
+    return { ...toFloorSummary(floor), zones: zones.map(toZoneDto) };
+  }
+
+  async getFloorPlanSvg(id: string): Promise<string> {
+    const [row] = (await this.dataSource.query(`SELECT plan_svg FROM floor WHERE id = $1`, [id])) as { plan_svg: string }[];
+    if (!row) throw new NotFoundException(`Floor ${id} not found`);
+    return row.plan_svg;
+  }
+}

@@ -1,0 +1,26 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LOGGER } from '@backend/config/config.module';
+import { BATCH_CONSUMER, type BatchConsumer } from '@backend/queue/queue.contract';
+import { BatchProcessorService } from './batch-processor.service';
+
+/** Runs in the worker role: consumes queued batches and hands each to the batch processor. */
+@Injectable()
+export class WorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(BATCH_CONSUMER) private readonly consumer: BatchConsumer,
+    private readonly processor: BatchProcessorService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.consumer.start(async (batch) => {
+      await this.processor.process(batch);
+    });
+    this.logger.info('worker consuming observation batches');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer.stop();
+  }
+}

@@ -1,0 +1,119 @@
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import { HttpExceptionFilter } from './common/http-exception.filter';
+import { createLogger, PinoNestLogger } from './common/logger';
+import { type AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { EmbeddedPostgres } from './database/embedded-postgres';
+import { openDatabase } from './database/data-source';
+import { DemoService } from './demo/demo.service';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The embedded setup keeps a random token secret beside its data, so sign-ins survive restarts. */
+function embeddedTokenSecret(config: AppConfig): string {
+  const file = join(dirname(config.database.embeddedDataDir), 'token-secret');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+export async function createApp(config: AppConfig, logger: Logger): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    // Honour a caller's request id (a reverse proxy's), otherwise make one; it is in every log line and error.
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 4 * 1024 * 1024,
+    trustProxy: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
+    logger: new PinoNestLogger(logger),
+  });
+  app.getHttpAdapter().getInstance().addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  app.setGlobalPrefix('api/v1');
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalFilters(new HttpExceptionFilter(config.role !== 'worker' ? config.frontendDir : null));
+  if (config.role !== 'worker') {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Wardtrack API')
+        .setDescription('Hospital asset and supply tracking (RFID / BLE real-time location)')
+        .setVersion(config.version)
+        .addBearerAuth()
+        .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'device-key')
+        .build(),
+    );
+    SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+    if (existsSync(join(config.frontendDir, 'index.html'))) {
+      app.useStaticAssets({ root: config.frontendDir, prefix: '/', wildcard: false });
+    } else {
+      logger.warn({ dir: config.frontendDir }, 'frontend not built; serving the API only');
+    }
+  }
+  return app;
+}
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const logger = createLogger(config.logLevel, config.role);
+  let embedded: EmbeddedPostgres | undefined;
+  if (config.embedded) {
+    embedded = await EmbeddedPostgres.start(config.database.embeddedDataDir, logger);
+    config.database.url = embedded.url;
+    config.auth.tokenSecret ??= embeddedTokenSecret(config);
+  }
+  if (process.argv[2] === 'migrate') {
+    const dataSource = await openDatabase(config.database.url!, config.database.poolSize);
+    logger.info('migrations up to date');
+    await dataSource.destroy();
+    await embedded?.stop();
+    return;
+  }
+  const app = await createApp(config, logger);
+  await app.listen(config.port, config.host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info(
+    { role: config.role, url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}` },
+    config.embedded ? 'Wardtrack started on EMBEDDED DEFAULTS (for evaluation only)' : 'Wardtrack started',
+  );
+  if (config.embedded && config.role !== 'worker') app.get(DemoService, { strict: false }).startSimulator(port);
+  const shutdown = async () => {
+    await app.close();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`Wardtrack failed to start: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,141 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import {
+  type BatchConsumer,
+  type BatchHandler,
+  type BatchQueue,
+  type EnqueueResult,
+  type ObservationBatch,
+  retryDelayMs,
+} from './queue.contract';
+
+/**
+ * The queue used without Redis (embedded evaluation setup, or a small site on PostgreSQL only):
+ * a batch is INSERTed into `queued_batch` before ingest answers 202, so a crash loses nothing;
+ * the consumer works through it in order and deletes each row once the handler committed.
+ * In-process enqueues wake the consumer at once; other processes are picked up by polling.
+ */
+export class DatabaseBatchQueue implements BatchQueue {
+  readonly kind = 'embedded' as const;
+  readonly wake = new EventEmitter();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async enqueue(batch: ObservationBatch): Promise<EnqueueResult> {
+    const rows: unknown[] = await this.dataSource.query(
+      `INSERT INTO queued_batch (batch_id, payload) VALUES ($1, $2)
+       ON CONFLICT (batch_id) DO NOTHING RETURNING seq`,
+      [batch.batchId, JSON.stringify(batch)],
+    );
+    if (rows.length === 0) return 'duplicate';
+    this.wake.emit('batch');
+    return 'accepted';
+  }
+
+  async backlog(): Promise<number> {
+    const [row] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM queued_batch`)) as { n: number }[];
+    return row.n;
+  }
+
+  async isHealthy(): Promise<boolean> {
+    try {
+      await this.dataSource.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.wake.removeAllListeners();
+    return Promise.resolve();
+  }
+}
+
+const POLL_MS = 250;
+const CLAIM = 50;
+
+interface QueuedRow {
+  seq: string;
+  attempts: number;
+  payload: ObservationBatch;
+}
+
+export class DatabaseBatchConsumer implements BatchConsumer {
+  private running = false;
+  private loop?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private nudge?: () => void;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queue: DatabaseBatchQueue,
+    private readonly logger: Logger,
+  ) {}
+
+  start(handler: BatchHandler): void {
+    this.running = true;
+    this.queue.wake.on('batch', this.onWake);
+    this.loop = this.run(handler);
+  }
+
+  private readonly onWake = (): void => this.nudge?.();
+
+  private async run(handler: BatchHandler): Promise<void> {
+    while (this.running) {
+      let rows: QueuedRow[] = [];
+      try {
+        rows = await this.dataSource.query(
+          `SELECT seq, attempts, payload FROM queued_batch WHERE available_at <= now() ORDER BY seq LIMIT $1`,
+          [CLAIM],
+        );
+      } catch (err) {
+        this.logger.error({ err: (err as Error).message }, 'embedded queue: cannot read backlog');
+      }
+      for (const row of rows) {
+        if (!this.running) return;
+        await this.processOne(row, handler);
+      }
+      if (rows.length < CLAIM) await this.idle();
+    }
+  }
+
+  private async processOne(row: QueuedRow, handler: BatchHandler): Promise<void> {
+    try {
+      await handler(row.payload);
+      await this.dataSource.query(`DELETE FROM queued_batch WHERE seq = $1`, [row.seq]);
+    } catch (err) {
+      const attempt = row.attempts + 1;
+      const message = (err as Error).message;
+      this.logger.error({ batchId: row.payload.batchId, attempt, err: message }, 'batch failed; will retry');
+      // Kept, never dropped: retried with backoff so one bad batch does not hold up the rest.
+      await this.dataSource
+        .query(
+          `UPDATE queued_batch SET attempts = $2, last_error = $3,
+             available_at = now() + make_interval(secs => $4) WHERE seq = $1`,
+          [row.seq, attempt, message.slice(0, 1000), retryDelayMs(attempt) / 1000],
+        )
+        .catch((e: Error) => this.logger.error({ err: e.message }, 'embedded queue: cannot record failure'));
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(this.timer);
+        this.nudge = undefined;
+        resolve();
+      };
+      this.nudge = done;
+      this.timer = setTimeout(done, POLL_MS);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.queue.wake.off('batch', this.onWake);
+    this.nudge?.();
+    await this.loop;
+  }
+}
