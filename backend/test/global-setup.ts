@@ -13,7 +13,9 @@ export default async function globalSetup(): Promise<void> {
   try {
     await admin.connect();
   } catch (e) {
-    throw new Error(`Tests need PostgreSQL at ${ADMIN_DATABASE_URL} (set TEST_DATABASE_URL): ${(e as Error).message}`);
+    throw new Error(`Tests need PostgreSQL at ${ADMIN_DATABASE_URL} (set TEST_DATABASE_URL): ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   await admin.query(`CREATE DATABASE ${templateDb()}`);
   await admin.end();

@@ -81,7 +81,7 @@ export class TestApp {
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.dataSource.query(sql, params)) as T[];
+    return await this.dataSource.query<T[]>(sql, params);
   }
 
   /** Creates a user with a role straight in the database and signs in through the API. */

@@ -70,7 +70,9 @@ describe.each(['bullmq', 'embedded'] as const)('pipeline on the %s queue', (queu
     const tagId = '3034257BF7194E4000000A03';
     await post({ reads: [{ tagId, antenna: 1, rssi: -50, seenAt: at(10_000) }] }, { 'idempotency-key': 'a03-1' });
     await eventually(() => locationOf(tagId));
-    const [before] = await sut.query<{ updated_at: Date }>(`SELECT updated_at FROM tag_location WHERE tag_id = $1`, [tagId]);
+    const [before] = await sut.query<{ updated_at: Date }>(`SELECT updated_at FROM tag_location WHERE tag_id = $1`, [
+      tagId,
+    ]);
 
     // Same zone a few seconds later: nothing to write.
     await post({ reads: [{ tagId, antenna: 1, rssi: -51, seenAt: at(12_000) }] }, { 'idempotency-key': 'a03-2' });
@@ -92,7 +94,10 @@ describe.each(['bullmq', 'embedded'] as const)('pipeline on the %s queue', (queu
   });
 
   it('processes a batch sent twice only once', async () => {
-    const body = { batchId: 'dup-7', reads: [{ tagId: '3034257BF7194E4000000A04', antenna: 1, rssi: -60, seenAt: at(20_000) }] };
+    const body = {
+      batchId: 'dup-7',
+      reads: [{ tagId: '3034257BF7194E4000000A04', antenna: 1, rssi: -60, seenAt: at(20_000) }],
+    };
     const first = await post(body);
     const second = await post(body);
     expect(first.status).toBe(202);
@@ -106,15 +111,16 @@ describe.each(['bullmq', 'embedded'] as const)('pipeline on the %s queue', (queu
   it('records the reader as last seen at its newest read', async () => {
     await post({ reads: [{ tagId: '3034257BF7194E4000000A05', antenna: 1, rssi: -60, seenAt: at(30_000) }] });
     const seen = await eventually(async () => {
-      const [d] = await sut.query<{ last_seen_at: Date | null }>(`SELECT last_seen_at FROM device WHERE id = $1`, [reader.id]);
+      const [d] = await sut.query<{ last_seen_at: Date | null }>(`SELECT last_seen_at FROM device WHERE id = $1`, [
+        reader.id,
+      ]);
       return d.last_seen_at && d.last_seen_at.getTime() >= t0 + 30_000 ? d.last_seen_at : undefined;
     });
     expect(seen.toISOString()).toBe(at(30_000));
   });
 
   describe('rejects bad input with the item index and field, and queues nothing of it', () => {
-    const backlogOf = async () =>
-      (await sut.query<{ n: number }>(`SELECT count(*)::int AS n FROM ingest_batch`))[0].n;
+    const backlogOf = async () => (await sut.query<{ n: number }>(`SELECT count(*)::int AS n FROM ingest_batch`))[0].n;
 
     it('names the failing read and field', async () => {
       const res = await post({
@@ -141,7 +147,9 @@ describe.each(['bullmq', 'embedded'] as const)('pipeline on the %s queue', (queu
       const bad = await post({ reads: [{ tagId: 'AB01', antenna: 1, seenAt: '2026-11-25 10:00:00' }] });
       expect(bad.status).toBe(400);
       expect((bad.body as { message: string[] }).message[0]).toMatch(/^reads\[0\]\.seenAt: must be an ISO-8601 time/);
-      const future = await post({ reads: [{ tagId: 'AB01', antenna: 1, seenAt: new Date(Date.now() + 3_600_000).toISOString() }] });
+      const future = await post({
+        reads: [{ tagId: 'AB01', antenna: 1, seenAt: new Date(Date.now() + 3_600_000).toISOString() }],
+      });
       expect(future.status).toBe(400);
       expect((future.body as { message: string[] }).message[0]).toMatch(/^reads\[0\]\.seenAt: .*future/);
     });
@@ -163,7 +171,10 @@ describe.each(['bullmq', 'embedded'] as const)('pipeline on the %s queue', (queu
       });
       expect(xml.status).toBe(415);
 
-      const brokenJson = await sut.request('POST', '/api/v1/ingest/generic', { apiKey: reader.apiKey, raw: '{"reads": [' });
+      const brokenJson = await sut.request('POST', '/api/v1/ingest/generic', {
+        apiKey: reader.apiKey,
+        raw: '{"reads": [',
+      });
       expect(brokenJson.status).toBe(400);
 
       const many = Array.from({ length: 51 }, (_, i) => ({ tagId: `AB${i}`, antenna: 1, seenAt: at(0) }));
@@ -186,7 +197,10 @@ describe.each(['bullmq', 'embedded'] as const)('pipeline on the %s queue', (queu
 
     it('accepts the key as the HTTP Basic password (readers that can only do Basic)', async () => {
       const basic = Buffer.from(`reader:${reader.apiKey}`).toString('base64');
-      const res = await sut.request('POST', '/api/v1/ingest/generic', { body: read, headers: { authorization: `Basic ${basic}` } });
+      const res = await sut.request('POST', '/api/v1/ingest/generic', {
+        body: read,
+        headers: { authorization: `Basic ${basic}` },
+      });
       expect(res.status).toBe(202);
     });
 
@@ -196,10 +210,14 @@ describe.each(['bullmq', 'embedded'] as const)('pipeline on the %s queue', (queu
 
     it('stops accepting a key once it is revoked', async () => {
       const other = await sut.registerReader([zones[0].id]);
-      expect((await sut.request('POST', '/api/v1/ingest/generic', { body: read, apiKey: other.apiKey })).status).toBe(202);
+      expect((await sut.request('POST', '/api/v1/ingest/generic', { body: read, apiKey: other.apiKey })).status).toBe(
+        202,
+      );
       const admin = await sut.signIn('admin');
       expect((await sut.request('POST', `/api/v1/devices/${other.id}/revoke`, { token: admin })).status).toBe(200);
-      expect((await sut.request('POST', '/api/v1/ingest/generic', { body: read, apiKey: other.apiKey })).status).toBe(401);
+      expect((await sut.request('POST', '/api/v1/ingest/generic', { body: read, apiKey: other.apiKey })).status).toBe(
+        401,
+      );
     });
   });
 });

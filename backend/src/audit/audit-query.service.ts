@@ -28,7 +28,10 @@ export class AuditQueryService {
   constructor(@InjectRepository(AuditLogEntry) private readonly entries: Repository<AuditLogEntry>) {}
 
   async search(filter: AuditFilter): Promise<AuditEntryDto[]> {
-    const qb = this.entries.createQueryBuilder('a').orderBy('a.id', 'DESC').limit(filter.limit ?? 200);
+    const qb = this.entries
+      .createQueryBuilder('a')
+      .orderBy('a.id', 'DESC')
+      .limit(filter.limit ?? 200);
     if (filter.subject) {
       const [type, ...rest] = filter.subject.split(':');
       qb.andWhere('a.subject_type = :type', { type });

@@ -24,7 +24,13 @@ export class AuditTrail {
     this.add('delete', subjectType, subjectId, before, null);
   }
 
-  private add(action: AuditAction, subjectType: string, subjectId: string, before: Snapshot | null, after: Snapshot | null) {
+  private add(
+    action: AuditAction,
+    subjectType: string,
+    subjectId: string,
+    before: Snapshot | null,
+    after: Snapshot | null,
+  ) {
     this.entries.push({
       actorType: this.actor.type,
       actorId: this.actor.id,

@@ -1,6 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 
 export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
@@ -18,15 +30,21 @@ class EnvironmentVariables {
   @IsOptional() @IsIn(PROCESS_ROLES) ROLE?: ProcessRole;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
   @IsOptional() @IsString() HOST?: string;
-  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' }) DATABASE_URL?: string;
-  @IsOptional() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// or rediss:// URL' }) REDIS_URL?: string;
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+  @IsOptional()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
   @IsOptional() @IsString() EMBEDDED_DATA_DIR?: string;
   @IsOptional() @IsString() @MinLength(1) AUTH_TOKEN_SECRET?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(86400) AUTH_TOKEN_TTL_SECONDS?: number;
   @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL?: LogLevel;
   @IsOptional() @IsString() FLOORPLANS_DIR?: string;
   @IsOptional() @IsString() FRONTEND_DIR?: string;
-  @IsOptional() @Matches(/^[a-z0-9_-]{1,40}$/, { message: 'QUEUE_PREFIX must be 1-40 of a-z 0-9 _ -' }) QUEUE_PREFIX?: string;
+  @IsOptional()
+  @Matches(/^[a-z0-9_-]{1,40}$/, { message: 'QUEUE_PREFIX must be 1-40 of a-z 0-9 _ -' })
+  QUEUE_PREFIX?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(64) WORKER_CONCURRENCY?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) DATABASE_POOL_SIZE?: number;
   @IsOptional() @Transform(toBool) @IsBoolean() DEMO_SIMULATOR?: boolean;
@@ -87,7 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = reso
       );
     }
   }
-  const version = (require(resolve(repoRoot, 'package.json')) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(resolve(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
   return {
     role: vars.ROLE ?? 'all',
     port: vars.PORT ?? 3000,

@@ -31,12 +31,12 @@ export class DemoSimulator {
 
   async prepare(plans: LoadedSitePlan[]): Promise<void> {
     const spots: Spot[] = (
-      (await this.dataSource.query(
+      await this.dataSource.query<Spot[]>(
         `SELECT a.device_id AS "deviceId", a.port, z.id AS "zoneId", z.floor_id AS "floorId"
          FROM antenna a JOIN zone z ON z.id = a.zone_id
          WHERE z.kind <> ALL($1) ORDER BY a.device_id, a.port`,
         [NO_WANDER_KINDS],
-      )) as Spot[]
+      )
     ).filter((s) => this.readers.some((r) => r.deviceId === s.deviceId));
     const tagIds = plans.flatMap((p) => (p.plan.demo?.assets ?? []).map((a) => a.tagId.toUpperCase()));
     this.world = new DemoWorld(spots, tagIds, Math.random, Date.now());
@@ -69,7 +69,8 @@ export class DemoSimulator {
           headers: { 'content-type': 'application/json', 'x-api-key': reader.apiKey },
           body: JSON.stringify({ reads }),
         });
-        if (response.status !== 202) this.logger.warn({ reader: reader.code, status: response.status }, 'demo post refused');
+        if (response.status !== 202)
+          this.logger.warn({ reader: reader.code, status: response.status }, 'demo post refused');
       } catch (err) {
         this.logger.debug({ reader: reader.code, err: (err as Error).message }, 'demo post failed');
       }

@@ -55,7 +55,9 @@ export class DemoWorld {
     let moved = 0;
     for (const placement of this.placements.values()) {
       if (placement.movesAt > now) continue;
-      const sameFloor = this.spots.filter((s) => s.floorId === placement.spot.floorId && s.zoneId !== placement.spot.zoneId);
+      const sameFloor = this.spots.filter(
+        (s) => s.floorId === placement.spot.floorId && s.zoneId !== placement.spot.zoneId,
+      );
       const anywhere = this.spots.filter((s) => s.zoneId !== placement.spot.zoneId);
       const choices = this.random() < SAME_FLOOR_MOVE && sameFloor.length > 0 ? sameFloor : anywhere;
       if (choices.length > 0) {

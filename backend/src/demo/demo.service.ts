@@ -68,8 +68,15 @@ export class DemoService implements OnApplicationShutdown {
           .where('lower(u.email) = lower(:email)', { email: account.email })
           .getExists();
         if (exists) continue;
-        const user = await tx.getRepository(User).save(tx.getRepository(User).create({ ...account, passwordHash, active: true }));
-        audit.created('user', user.id, { email: user.email, displayName: user.displayName, role: user.role, demo: true });
+        const user = await tx
+          .getRepository(User)
+          .save(tx.getRepository(User).create({ ...account, passwordHash, active: true }));
+        audit.created('user', user.id, {
+          email: user.email,
+          displayName: user.displayName,
+          role: user.role,
+          demo: true,
+        });
       }
     });
   }
@@ -105,7 +112,9 @@ export class DemoService implements OnApplicationShutdown {
     const saved: Record<string, string> = existsSync(file)
       ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>)
       : {};
-    const devices = await this.dataSource.getRepository(Device).find({ where: { kind: 'rfid_reader' }, order: { code: 'ASC' } });
+    const devices = await this.dataSource
+      .getRepository(Device)
+      .find({ where: { kind: 'rfid_reader' }, order: { code: 'ASC' } });
     const readers: SimulatedReader[] = [];
     await this.audit.transaction(SYSTEM_ACTOR, async (tx, audit) => {
       for (const device of devices) {
@@ -114,8 +123,16 @@ export class DemoService implements OnApplicationShutdown {
           const issued = issueDeviceKey();
           await tx
             .getRepository(Device)
-            .update({ id: device.id }, { keyPrefix: issued.prefix, keyHash: issued.hash, keyCreatedAt: new Date(), revokedAt: null });
-          audit.updated('device', device.id, { keyPrefix: device.keyPrefix }, { keyPrefix: issued.prefix, keyRotated: true, demo: true });
+            .update(
+              { id: device.id },
+              { keyPrefix: issued.prefix, keyHash: issued.hash, keyCreatedAt: new Date(), revokedAt: null },
+            );
+          audit.updated(
+            'device',
+            device.id,
+            { keyPrefix: device.keyPrefix },
+            { keyPrefix: issued.prefix, keyRotated: true, demo: true },
+          );
           key = issued.key;
           saved[device.id] = key;
         }

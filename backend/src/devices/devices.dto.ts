@@ -24,7 +24,8 @@ export class AntennaBody {
   /** Zone the antenna covers. */
   @ApiProperty() @IsUUID() zoneId: string;
   /** For doorway portals: the side of the door this antenna faces. */
-  @ApiPropertyOptional({ enum: ['inside', 'outside'] }) @IsOptional() @IsIn(['inside', 'outside']) side?: 'inside' | 'outside';
+  @ApiPropertyOptional({ enum: ['inside', 'outside'] }) @IsOptional() @IsIn(['inside', 'outside']) side?:
+    'inside' | 'outside';
 }
 
 export class CreateDeviceBody {

@@ -45,7 +45,10 @@ export class DevicesService {
   ) {}
 
   async list(): Promise<DeviceDto[]> {
-    const [devices, antennas] = await Promise.all([this.devices.find({ order: { code: 'ASC' } }), this.antennas.find()]);
+    const [devices, antennas] = await Promise.all([
+      this.devices.find({ order: { code: 'ASC' } }),
+      this.antennas.find(),
+    ]);
     return devices.map((d) => toDeviceDto(d, antennas));
   }
 
@@ -79,11 +82,15 @@ export class DevicesService {
           lastSeenAt: null,
         }),
       );
-      const antennas = await tx.getRepository(Antenna).save(
-        (body.antennas ?? []).map((a) =>
-          tx.getRepository(Antenna).create({ deviceId: device.id, port: a.port, zoneId: a.zoneId, side: a.side ?? null }),
-        ),
-      );
+      const antennas = await tx
+        .getRepository(Antenna)
+        .save(
+          (body.antennas ?? []).map((a) =>
+            tx
+              .getRepository(Antenna)
+              .create({ deviceId: device.id, port: a.port, zoneId: a.zoneId, side: a.side ?? null }),
+          ),
+        );
       const dto = toDeviceDto(device, antennas);
       audit.created('device', device.id, auditView(dto));
       return { ...dto, apiKey: issued.key };
@@ -98,7 +105,12 @@ export class DevicesService {
       if (!device) throw new NotFoundException(`Device ${id} not found`);
       const antennas = await tx.getRepository(Antenna).findBy({ deviceId: id });
       const before = toDeviceDto(device, antennas);
-      Object.assign(device, { keyPrefix: issued.prefix, keyHash: issued.hash, keyCreatedAt: new Date(), revokedAt: null });
+      Object.assign(device, {
+        keyPrefix: issued.prefix,
+        keyHash: issued.hash,
+        keyCreatedAt: new Date(),
+        revokedAt: null,
+      });
       await tx.getRepository(Device).save(device);
       const after = toDeviceDto(device, antennas);
       audit.updated('device', id, auditView(before), { ...auditView(after), keyRotated: true });
@@ -138,7 +150,8 @@ export class DevicesService {
     if (zoneIds.length > 0) {
       const found = new Set((await tx.getRepository(Zone).findBy({ id: In(zoneIds) })).map((z) => z.id));
       const i = (body.antennas ?? []).findIndex((a) => !found.has(a.zoneId));
-      if (i >= 0) throw new BadRequestException(`antennas[${i}].zoneId: zone ${body.antennas![i].zoneId} does not exist`);
+      if (i >= 0)
+        throw new BadRequestException(`antennas[${i}].zoneId: zone ${body.antennas![i].zoneId} does not exist`);
     }
   }
 }

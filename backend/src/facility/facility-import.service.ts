@@ -50,7 +50,12 @@ export class FacilityImportService {
       ): Promise<T> => this.upsert(tx, audit, summary, entity, subject, match, wanted);
 
       const { plan } = loaded;
-      const site = await upsert(Site, 'site', { code: plan.site.code }, { name: plan.site.name, timeZone: plan.site.timeZone });
+      const site = await upsert(
+        Site,
+        'site',
+        { code: plan.site.code },
+        { name: plan.site.name, timeZone: plan.site.timeZone },
+      );
       const zoneIdByCode = new Map<string, string>();
       const floorIdByCode = new Map<string, string>();
       for (const b of plan.buildings) {
@@ -70,7 +75,14 @@ export class FacilityImportService {
               Zone,
               'zone',
               { floorId: floor.id, code: z.code },
-              { name: z.name, kind: z.kind, careUnit: z.careUnit ?? null, polygon: z.polygon, centroidX: cx, centroidY: cy },
+              {
+                name: z.name,
+                kind: z.kind,
+                careUnit: z.careUnit ?? null,
+                polygon: z.polygon,
+                centroidX: cx,
+                centroidY: cy,
+              },
             );
             zoneIdByCode.set(z.code, zone.id);
           }
@@ -119,8 +131,14 @@ export class FacilityImportService {
   }
 
   /** The drawing is stored with the floor so any api instance can serve it; the audit log keeps its digest. */
-  private async storeDrawing(tx: EntityManager, audit: AuditTrail, summary: ImportSummary, floorId: string, svg: string) {
-    const [row] = (await tx.query(`SELECT plan_svg FROM floor WHERE id = $1`, [floorId])) as { plan_svg: string }[];
+  private async storeDrawing(
+    tx: EntityManager,
+    audit: AuditTrail,
+    summary: ImportSummary,
+    floorId: string,
+    svg: string,
+  ) {
+    const [row] = await tx.query<{ plan_svg: string }[]>(`SELECT plan_svg FROM floor WHERE id = $1`, [floorId]);
     if (row.plan_svg === svg) return;
     await tx.query(`UPDATE floor SET plan_svg = $2 WHERE id = $1`, [floorId, svg]);
     audit.updated('floor', floorId, { planSha256: sha256(row.plan_svg) }, { planSha256: sha256(svg) });

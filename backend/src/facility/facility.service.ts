@@ -71,7 +71,7 @@ export class FacilityService {
   }
 
   async getFloor(id: string): Promise<FloorDetailDto> {
-    const [floor] = (await this.dataSource.query(`${FLOOR_SELECT} WHERE f.id = $1`, [id])) as FloorRow[];
+    const [floor] = await this.dataSource.query<FloorRow[]>(`${FLOOR_SELECT} WHERE f.id = $1`, [id]);
     if (!floor) throw new NotFoundException(`Floor ${id} not found`);
     const zones: ZoneRow[] = await this.dataSource.query(
       `SELECT id, code, name, kind, care_unit, polygon, centroid_x, centroid_y FROM zone WHERE floor_id = $1 ORDER BY code`,
@@ -81,7 +81,7 @@ export class FacilityService {
   }
 
   async getFloorPlanSvg(id: string): Promise<string> {
-    const [row] = (await this.dataSource.query(`SELECT plan_svg FROM floor WHERE id = $1`, [id])) as { plan_svg: string }[];
+    const [row] = await this.dataSource.query<{ plan_svg: string }[]>(`SELECT plan_svg FROM floor WHERE id = $1`, [id]);
     if (!row) throw new NotFoundException(`Floor ${id} not found`);
     return row.plan_svg;
   }

@@ -32,7 +32,8 @@ function distanceToSegment([px, py]: Point, [ax, ay]: Point, [bx, by]: Point): n
 
 function distanceToEdges(p: Point, polygon: readonly Point[]): number {
   let best = Infinity;
-  for (let i = 0; i < polygon.length; i++) best = Math.min(best, distanceToSegment(p, polygon[i], polygon[(i + 1) % polygon.length]));
+  for (let i = 0; i < polygon.length; i++)
+    best = Math.min(best, distanceToSegment(p, polygon[i], polygon[(i + 1) % polygon.length]));
   return best;
 }
 

@@ -18,7 +18,11 @@ export class IngestController {
       'Authenticate with the device API key in X-Api-Key (or as the HTTP Basic password). ' +
       'A 400 names the failing item index and field; nothing of a rejected batch is queued.',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Sender batch id: a re-sent batch is processed once' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Sender batch id: a re-sent batch is processed once',
+  })
   @ApiBody({
     schema: {
       example: {

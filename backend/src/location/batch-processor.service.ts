@@ -25,7 +25,10 @@ export class BatchProcessorService {
   async process(batch: ObservationBatch): Promise<{ replay: boolean; changes: number }> {
     const coverage = await this.coverageOf(batch.deviceId);
     const fixes = resolveZoneFixes(batch.observations, (port) => (port === null ? undefined : coverage.get(port)));
-    const lastSeen = batch.observations.reduce<number | null>((m, o) => (m === null || o.seenAt > m ? o.seenAt : m), null);
+    const lastSeen = batch.observations.reduce<number | null>(
+      (m, o) => (m === null || o.seenAt > m ? o.seenAt : m),
+      null,
+    );
     const result = await this.dataSource.transaction(async (tx) => {
       const fresh = await this.locations.claimBatch(tx, {
         batchId: batch.batchId,

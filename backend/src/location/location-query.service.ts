@@ -53,15 +53,16 @@ export class LocationQueryService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async tagLocation(tagId: string): Promise<TagLocationDto> {
-    const [row] = (await this.dataSource.query(`${LOCATION_SELECT} WHERE l.tag_id = $1`, [tagId])) as LocationRow[];
+    const [row] = await this.dataSource.query<LocationRow[]>(`${LOCATION_SELECT} WHERE l.tag_id = $1`, [tagId]);
     if (!row) throw new NotFoundException(`Tag ${tagId} has not been located`);
     return toTagLocationDto(row);
   }
 
   async tagsOnFloor(floorId: string): Promise<TagLocationDto[]> {
-    const rows: LocationRow[] = await this.dataSource.query(`${LOCATION_SELECT} WHERE l.floor_id = $1 ORDER BY z.name, l.tag_id`, [
-      floorId,
-    ]);
+    const rows: LocationRow[] = await this.dataSource.query(
+      `${LOCATION_SELECT} WHERE l.floor_id = $1 ORDER BY z.name, l.tag_id`,
+      [floorId],
+    );
     return rows.map(toTagLocationDto);
   }
 }

@@ -24,11 +24,12 @@ export class LocationRepository {
 
   /** Antenna port -> covered zone, for one device. */
   async coverageOf(deviceId: string): Promise<Map<number, AntennaCoverage>> {
-    const rows: { port: number; zone_id: string; floor_id: string; x: number; y: number }[] = await this.dataSource.query(
-      `SELECT a.port, z.id AS zone_id, z.floor_id, z.centroid_x AS x, z.centroid_y AS y
+    const rows: { port: number; zone_id: string; floor_id: string; x: number; y: number }[] =
+      await this.dataSource.query(
+        `SELECT a.port, z.id AS zone_id, z.floor_id, z.centroid_x AS x, z.centroid_y AS y
        FROM antenna a JOIN zone z ON z.id = a.zone_id WHERE a.device_id = $1`,
-      [deviceId],
-    );
+        [deviceId],
+      );
     return new Map(rows.map((r) => [r.port, { zoneId: r.zone_id, floorId: r.floor_id, x: r.x, y: r.y }]));
   }
 
@@ -66,9 +67,16 @@ export class LocationRepository {
    */
   async applyFixes(tx: EntityManager, deviceId: string, fixes: ZoneFix[]): Promise<LocationChange[]> {
     if (fixes.length === 0) return [];
-    const rows: { tag_id: string; zone_id: string; floor_id: string; x: number; y: number; last_seen_at: Date; moved: boolean }[] =
-      await tx.query(
-        `INSERT INTO tag_location AS t
+    const rows: {
+      tag_id: string;
+      zone_id: string;
+      floor_id: string;
+      x: number;
+      y: number;
+      last_seen_at: Date;
+      moved: boolean;
+    }[] = await tx.query(
+      `INSERT INTO tag_location AS t
            (tag_id, zone_id, floor_id, x, y, device_id, antenna_port, rssi, zone_since, last_seen_at)
          SELECT u.tag_id, u.zone_id, u.floor_id, u.x, u.y, $1, u.port, u.rssi,
                 to_timestamp(u.seen_ms / 1000.0), to_timestamp(u.seen_ms / 1000.0)
@@ -83,18 +91,18 @@ export class LocationRepository {
            AND (t.zone_id <> EXCLUDED.zone_id
                 OR EXCLUDED.last_seen_at >= t.last_seen_at + make_interval(secs => ${LAST_SEEN_REFRESH_S}))
          RETURNING tag_id, zone_id, floor_id, x, y, last_seen_at, (zone_since = last_seen_at) AS moved`,
-        [
-          deviceId,
-          fixes.map((f) => f.tagId),
-          fixes.map((f) => f.zoneId),
-          fixes.map((f) => f.floorId),
-          fixes.map((f) => f.x),
-          fixes.map((f) => f.y),
-          fixes.map((f) => f.antenna),
-          fixes.map((f) => f.rssi),
-          fixes.map((f) => f.seenAt),
-        ],
-      );
+      [
+        deviceId,
+        fixes.map((f) => f.tagId),
+        fixes.map((f) => f.zoneId),
+        fixes.map((f) => f.floorId),
+        fixes.map((f) => f.x),
+        fixes.map((f) => f.y),
+        fixes.map((f) => f.antenna),
+        fixes.map((f) => f.rssi),
+        fixes.map((f) => f.seenAt),
+      ],
+    );
     return rows.map((r) => ({
       tagId: r.tag_id,
       zoneId: r.zone_id,

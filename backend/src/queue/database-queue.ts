@@ -34,7 +34,7 @@ export class DatabaseBatchQueue implements BatchQueue {
   }
 
   async backlog(): Promise<number> {
-    const [row] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM queued_batch`)) as { n: number }[];
+    const [row] = await this.dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM queued_batch`);
     return row.n;
   }
 

@@ -90,7 +90,11 @@ export function parseGenericBatch(body: unknown, now: number): ParsedBatch {
     reads = body;
   } else {
     if (!validateEnvelope(body)) {
-      return { observations: [], clientBatchId, problems: (validateEnvelope.errors ?? []).map((e) => toProblem(e, 'body')) };
+      return {
+        observations: [],
+        clientBatchId,
+        problems: (validateEnvelope.errors ?? []).map((e) => toProblem(e, 'body')),
+      };
     }
     const envelope = body as { batchId?: string; reads: unknown[] };
     reads = envelope.reads;

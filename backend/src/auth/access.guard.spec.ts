@@ -1,0 +1,50 @@
+import { Controller, ForbiddenException, Get, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { DeviceKeyService } from '@backend/devices/device-key.service';
+import { AccessGuard } from './access.guard';
+import { Public, Roles } from './access.decorator';
+import type { TokenService } from './token.service';
+import type { UsersService } from './users.service';
+
+@Controller()
+class ExampleController {
+  @Get('open') @Public() open() {}
+  @Get('admin') @Roles('admin') admin() {}
+  @Get('forgotten') forgotten() {}
+}
+
+function contextFor(handler: keyof ExampleController, headers: Record<string, string> = {}): ExecutionContext {
+  const request = { headers, method: 'GET', url: `/${handler}` };
+  return {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- only its metadata is read
+    getHandler: () => ExampleController.prototype[handler],
+    getClass: () => ExampleController,
+    switchToHttp: () => ({ getRequest: () => request }),
+  } as unknown as ExecutionContext;
+}
+
+describe(AccessGuard.name, () => {
+  const admin = { type: 'user' as const, id: 'u1', email: 'a@x', displayName: 'A', role: 'admin' as const };
+  const tokens = { verify: (t: string) => (t === 'good' ? admin : null) } as unknown as TokenService;
+  const users = { isActive: () => Promise.resolve(true) } as unknown as UsersService;
+  const deviceKeys = { authenticate: () => Promise.resolve(null) } as unknown as DeviceKeyService;
+  const sut = new AccessGuard(new Reflector(), tokens, users, deviceKeys);
+
+  it('refuses everyone on a route that declares no rule, even an admin', async () => {
+    await expect(sut.canActivate(contextFor('forgotten', { authorization: 'Bearer good' }))).rejects.toBeInstanceOf(
+      ForbiddenException,
+    );
+  });
+
+  it('lets anyone through a public route', async () => {
+    await expect(sut.canActivate(contextFor('open'))).resolves.toBe(true);
+  });
+
+  it('requires a valid token with the declared role', async () => {
+    await expect(sut.canActivate(contextFor('admin'))).rejects.toBeInstanceOf(UnauthorizedException);
+    await expect(sut.canActivate(contextFor('admin', { authorization: 'Bearer bad' }))).rejects.toBeInstanceOf(
+      UnauthorizedException,
+    );
+    await expect(sut.canActivate(contextFor('admin', { authorization: 'Bearer good' }))).resolves.toBe(true);
+  });
+});
