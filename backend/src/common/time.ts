@@ -10,5 +10,8 @@ export function parseIsoInstant(value: string): number | null {
   const fraction = (m[2] ?? '').padEnd(3, '0').slice(0, 3);
   const offset = m[3] === 'Z' ? 'Z' : m[3].length === 5 ? `${m[3].slice(0, 3)}:${m[3].slice(3)}` : m[3];
   const ms = Date.parse(`${m[1]}.${fraction}${offset}`);
-  return Number.isNaN(ms) ? null : ms;
+  if (Number.isNaN(ms)) return null;
+  // Date.parse rolls 30 February over into March; a reader that sends it has a broken clock.
+  const [year, month, day] = m[1].slice(0, 10).split('-').map(Number);
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day ? ms : null;
 }

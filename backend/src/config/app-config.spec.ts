@@ -132,3 +132,16 @@ describe(isStrongSecret.name, () => {
     expect(isStrongSecret(secret)).toBe(expected);
   });
 });
+
+describe('loadConfig with sloppy values', () => {
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', DEMO_SIMULATOR: '' }, REPO_ROOT)).toMatchObject({
+      port: 3000,
+      demo: { simulator: true },
+    });
+  });
+
+  it('refuses a yes/no setting it cannot read instead of guessing', () => {
+    expect(() => loadConfig({ DEMO_SIMULATOR: 'nonsense' }, REPO_ROOT)).toThrow(/DEMO_SIMULATOR/);
+  });
+});

@@ -20,10 +20,17 @@ export type ProcessRole = (typeof PROCESS_ROLES)[number];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
 
+// An empty variable (`PORT=`) counts as unset, as in most deployment tools.
 const toInt = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-const toBool = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+  typeof value === 'string' ? (value.trim() === '' ? undefined : Number(value)) : value;
+const toBool = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (v === '') return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  return value; // left as a string: @IsBoolean reports it
+};
 
 /** The environment variables Wardtrack reads, validated once at start-up. */
 class EnvironmentVariables {

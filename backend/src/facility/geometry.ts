@@ -39,23 +39,39 @@ function distanceToEdges(p: Point, polygon: readonly Point[]): number {
 
 /**
  * A point well inside the polygon for labels and markers: the area centroid when it lies
- * inside (rectangles, most rooms), otherwise the grid point farthest from the edges (L-shapes).
+ * comfortably inside (rectangles, most rooms), otherwise the point farthest from the edges (L-shapes).
  */
 export function labelPoint(polygon: readonly Point[]): Point {
-  const area = signedArea(polygon);
-  if (area !== 0) {
-    let cx = 0;
-    let cy = 0;
-    for (let i = 0; i < polygon.length; i++) {
-      const [x1, y1] = polygon[i];
-      const [x2, y2] = polygon[(i + 1) % polygon.length];
-      const cross = x1 * y2 - x2 * y1;
-      cx += (x1 + x2) * cross;
-      cy += (y1 + y2) * cross;
-    }
-    const centroid: Point = [round(cx / (6 * area)), round(cy / (6 * area))];
-    if (pointInPolygon(centroid, polygon)) return centroid;
+  const inner = farthestFromEdges(polygon);
+  const centroid = areaCentroid(polygon);
+  // Prefer the centroid (rooms look centred) unless it hugs a wall, as in some L-shapes.
+  if (
+    centroid &&
+    pointInPolygon(centroid, polygon) &&
+    distanceToEdges(centroid, polygon) >= 0.5 * distanceToEdges(inner, polygon)
+  ) {
+    return centroid;
   }
+  return inner;
+}
+
+function areaCentroid(polygon: readonly Point[]): Point | null {
+  const area = signedArea(polygon);
+  if (area === 0) return null;
+  let cx = 0;
+  let cy = 0;
+  for (let i = 0; i < polygon.length; i++) {
+    const [x1, y1] = polygon[i];
+    const [x2, y2] = polygon[(i + 1) % polygon.length];
+    const cross = x1 * y2 - x2 * y1;
+    cx += (x1 + x2) * cross;
+    cy += (y1 + y2) * cross;
+  }
+  return [round(cx / (6 * area)), round(cy / (6 * area))];
+}
+
+/** The grid point (24 x 24 over the bounding box) inside the polygon farthest from its edges. */
+function farthestFromEdges(polygon: readonly Point[]): Point {
   const xs = polygon.map((p) => p[0]);
   const ys = polygon.map((p) => p[1]);
   const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
