@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
+import { type DataSource, In } from 'typeorm';
 import { Asset } from '@backend/assets/asset.entity';
 import { AuditService } from '@backend/audit/audit.service';
 import { hashPassword } from '@backend/auth/password';
@@ -38,7 +38,7 @@ export class DemoService implements OnApplicationShutdown {
     await this.seedAccounts();
     const plans = findSitePlans(this.config.floorplansDir).map(loadSitePlan);
     await this.seedAssets(plans.flatMap((p) => p.plan.demo?.assets ?? []));
-    const readers = await this.readerKeys();
+    const readers = await this.readerKeys(plans.flatMap((p) => (p.plan.devices ?? []).map((d) => d.code)));
     this.logger.warn(
       { accounts: DEMO_ACCOUNTS.map((a) => a.email), password: DEMO_PASSWORD },
       'DEMO (for evaluation only): demo accounts and simulated readers are active',
@@ -107,14 +107,15 @@ export class DemoService implements OnApplicationShutdown {
    * Demo readers need keys to post. They are issued once and kept, in clear, in the embedded
    * data directory (evaluation only), so restarts reuse them.
    */
-  private async readerKeys(): Promise<SimulatedReader[]> {
+  private async readerKeys(demoCodes: string[]): Promise<SimulatedReader[]> {
     const file = join(this.config.database.embeddedDataDir, '..', 'demo-device-keys.json');
     const saved: Record<string, string> = existsSync(file)
       ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>)
       : {};
+    // Only the readers drawn in the demo plans: devices an admin registered keep their own keys.
     const devices = await this.dataSource
       .getRepository(Device)
-      .find({ where: { kind: 'rfid_reader' }, order: { code: 'ASC' } });
+      .find({ where: { kind: 'rfid_reader', code: In(demoCodes) }, order: { code: 'ASC' } });
     const readers: SimulatedReader[] = [];
     await this.audit.transaction(SYSTEM_ACTOR, async (tx, audit) => {
       for (const device of devices) {

@@ -1,0 +1,56 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { EmbeddedProcess, freePort } from '../../backend/test/embedded-process';
+import { launchChromium } from './browser';
+
+const RESULTS = resolve(__dirname, '../../test-results');
+
+describe('the floor-plan map in a browser', () => {
+  let app: EmbeddedProcess;
+  let browser: Browser;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wardtrack-browser-'));
+    mkdirSync(RESULTS, { recursive: true });
+    app = new EmbeddedProcess(dataDir, await freePort());
+    await app.start();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('lets a nurse sign in and see tagged equipment on the floor plan', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
+    await page.goto(app.url);
+    await page.getByLabel('Email').fill('nurse@wardtrack.demo');
+    await page.getByLabel('Password').fill('wardtrack-demo');
+    await page.getByRole('button', { name: /sign in/i }).click();
+
+    const marker = page.locator('.wt-tag-marker').first();
+    await marker.waitFor({ state: 'visible', timeout: 20_000 });
+    expect(await marker.getAttribute('data-tag-id')).toMatch(/^[0-9A-F]{24}$/);
+    // The side list names the equipment, not just tag ids.
+    await page
+      .getByText(/Infusion pump IP-\d+/)
+      .first()
+      .waitFor();
+    await page.screenshot({ path: join(RESULTS, 'map.png') });
+  });
+
+  it('refuses a wrong password with a message a person understands', async () => {
+    const page = await browser.newPage();
+    await page.goto(app.url);
+    await page.getByLabel('Email').fill('nurse@wardtrack.demo');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: /sign in/i }).click();
+    await page.getByText('Email or password is incorrect').waitFor();
+    expect(await page.locator('.wt-tag-marker').count()).toBe(0);
+  });
+});

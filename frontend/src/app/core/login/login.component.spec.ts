@@ -1,0 +1,167 @@
+import { provideHttpClient, withInterceptors } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { Component } from '@angular/core';
+import { ComponentFixture, TestBed } from '@angular/core/testing';
+import { Router, provideRouter } from '@angular/router';
+import { MemoryStorage, NURSE_LOGIN } from '../../../testing/fixtures';
+import { authInterceptor } from '../auth/auth.interceptor';
+import { SESSION_STORAGE, SessionStore } from '../auth/session.store';
+import { LoginComponent } from './login.component';
+
+@Component({ template: '' })
+class BlankComponent {}
+
+describe(LoginComponent.name, () => {
+  let fixture: ComponentFixture<LoginComponent>;
+  let backend: HttpTestingController;
+  let page: HTMLElement;
+
+  beforeEach(async () => {
+    TestBed.configureTestingModule({
+      imports: [LoginComponent],
+      providers: [
+        provideHttpClient(withInterceptors([authInterceptor])),
+        provideHttpClientTesting(),
+        provideRouter([{ path: '**', component: BlankComponent }]),
+        { provide: SESSION_STORAGE, useValue: new MemoryStorage() },
+      ],
+    });
+    backend = TestBed.inject(HttpTestingController);
+    fixture = TestBed.createComponent(LoginComponent);
+    page = fixture.nativeElement as HTMLElement;
+    await fixture.whenStable();
+  });
+
+  afterEach(() => backend.verify());
+
+  function answerDemo(body: object | null, status = 200): void {
+    backend.expectOne('/api/v1/auth/demo').flush(body, { status, statusText: status === 200 ? 'OK' : 'Not Found' });
+  }
+
+  /** Types into the field with that visible label, as a user would find it. */
+  function type(label: string, value: string): void {
+    const labelElement = [...page.querySelectorAll('label')].find((element) => element.textContent?.trim() === label);
+    const input = page.querySelector<HTMLInputElement>(`#${labelElement!.htmlFor}`)!;
+    input.value = value;
+    input.dispatchEvent(new Event('input'));
+  }
+
+  function submitButton(): HTMLButtonElement {
+    return page.querySelector<HTMLButtonElement>('button[type=submit]')!;
+  }
+
+  async function signIn(email: string, password: string): Promise<void> {
+    type('Email', email);
+    type('Password', password);
+    submitButton().click();
+    await fixture.whenStable();
+  }
+
+  it('shows the product name and labelled fields', async () => {
+    answerDemo({ statusCode: 404, message: 'Not Found' }, 404);
+    await fixture.whenStable();
+
+    expect(page.querySelector('h1')?.textContent).toContain('Wardtrack');
+    expect(page.querySelector('label[for=login-email]')?.textContent).toContain('Email');
+    expect(page.querySelector('label[for=login-password]')?.textContent).toContain('Password');
+    expect(page.textContent).not.toContain('Demo accounts');
+  });
+
+  it('signs in, keeps the session and opens the map', async () => {
+    answerDemo(null, 404);
+    const router = TestBed.inject(Router);
+
+    await signIn('nora@wardtrack.test', 'correct horse');
+    const request = backend.expectOne('/api/v1/auth/login');
+    expect(request.request.method).toBe('POST');
+    expect(request.request.body).toEqual({ email: 'nora@wardtrack.test', password: 'correct horse' });
+    expect(submitButton().disabled).toBe(true);
+    expect(submitButton().textContent).toContain('Signing in');
+
+    request.flush(NURSE_LOGIN);
+    await fixture.whenStable();
+
+    expect(TestBed.inject(SessionStore).user()?.displayName).toBe('Nora Nurse');
+    expect(router.url).toBe('/map');
+  });
+
+  it('goes back to the page that asked for sign-in', async () => {
+    answerDemo(null, 404);
+    fixture.componentRef.setInput('returnUrl', '/map/floor-icu');
+
+    await signIn('nora@wardtrack.test', 'correct horse');
+    backend.expectOne('/api/v1/auth/login').flush(NURSE_LOGIN);
+    await fixture.whenStable();
+
+    expect(TestBed.inject(Router).url).toBe('/map/floor-icu');
+  });
+
+  it('does not follow a return link to another site', async () => {
+    answerDemo(null, 404);
+    fixture.componentRef.setInput('returnUrl', '//evil.example/phish');
+
+    await signIn('nora@wardtrack.test', 'correct horse');
+    backend.expectOne('/api/v1/auth/login').flush(NURSE_LOGIN);
+    await fixture.whenStable();
+
+    expect(TestBed.inject(Router).url).toBe('/map');
+  });
+
+  it('says the credentials are wrong on 401 and lets the user try again', async () => {
+    answerDemo(null, 404);
+
+    await signIn('nora@wardtrack.test', 'wrong');
+    backend
+      .expectOne('/api/v1/auth/login')
+      .flush({ statusCode: 401, message: 'Invalid credentials' }, { status: 401, statusText: 'Unauthorized' });
+    await fixture.whenStable();
+
+    expect(page.querySelector('[role=alert]')?.textContent).toContain('Email or password is incorrect');
+    expect(submitButton().disabled).toBe(false);
+    expect(page.querySelector<HTMLInputElement>('#login-password')!.value).toBe('');
+    expect(TestBed.inject(SessionStore).isActive()).toBe(false);
+    expect(TestBed.inject(Router).url).toBe('/');
+  });
+
+  it('asks to wait when sign-in is rate-limited (429)', async () => {
+    answerDemo(null, 404);
+
+    await signIn('nora@wardtrack.test', 'guess');
+    backend
+      .expectOne('/api/v1/auth/login')
+      .flush(
+        { statusCode: 429, message: 'Too Many Requests' },
+        { status: 429, statusText: 'Too Many Requests', headers: { 'Retry-After': '30' } },
+      );
+    await fixture.whenStable();
+
+    expect(page.querySelector('[role=alert]')?.textContent).toContain('Too many sign-in attempts. Try again in 30 s.');
+  });
+
+  it('does not send an empty form', async () => {
+    answerDemo(null, 404);
+
+    submitButton().click();
+    await fixture.whenStable();
+
+    backend.expectNone('/api/v1/auth/login');
+    expect(page.textContent).toContain('Enter your email address.');
+    expect(page.textContent).toContain('Enter your password.');
+  });
+
+  it('lists the demo accounts when the server offers them, and fills the form from one', async () => {
+    answerDemo({ demo: true, accounts: ['nurse@demo.test', 'biomed@demo.test'], password: 'demo-pass' });
+    await fixture.whenStable();
+
+    const box = page.querySelector('aside.demo')!;
+    expect(box.textContent).toContain('Demo accounts');
+    expect(box.textContent).toContain('demo-pass');
+    const accounts = [...box.querySelectorAll('li button')].map((button) => button.textContent?.trim());
+    expect(accounts).toEqual(['nurse@demo.test', 'biomed@demo.test']);
+
+    box.querySelectorAll<HTMLButtonElement>('li button')[1].click();
+    await fixture.whenStable();
+    expect(page.querySelector<HTMLInputElement>('#login-email')!.value).toBe('biomed@demo.test');
+    expect(page.querySelector<HTMLInputElement>('#login-password')!.value).toBe('demo-pass');
+  });
+});

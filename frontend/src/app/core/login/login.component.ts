@@ -1,0 +1,68 @@
+import { ChangeDetectionStrategy, Component, inject, input, signal } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
+import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { Router } from '@angular/router';
+import { AuthApi } from '../auth/auth.api';
+import { SessionStore } from '../auth/session.store';
+import { loginErrorMessage } from './login-error';
+
+/** Sign-in screen (`/login`). */
+@Component({
+  selector: 'wt-login',
+  imports: [ReactiveFormsModule],
+  templateUrl: './login.component.html',
+  styleUrl: './login.component.css',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class LoginComponent {
+  private readonly authApi = inject(AuthApi);
+  private readonly session = inject(SessionStore);
+  private readonly router = inject(Router);
+
+  /** Where to go after signing in (query parameter, set when a page required sign-in). */
+  readonly returnUrl = input<string>();
+
+  /* eslint-disable @typescript-eslint/unbound-method -- Angular's static validators never use `this`. */
+  protected readonly form = inject(NonNullableFormBuilder).group({
+    email: ['', [Validators.required, Validators.email]],
+    password: ['', Validators.required],
+  });
+  /* eslint-enable @typescript-eslint/unbound-method */
+  protected readonly submitting = signal(false);
+  protected readonly error = signal<string | null>(null);
+  protected readonly sessionExpired = this.session.endReason() === 'expired';
+  protected readonly demo = toSignal(this.authApi.demoAccounts(), { initialValue: null });
+
+  protected submit(): void {
+    if (this.submitting()) {
+      return;
+    }
+    if (this.form.invalid) {
+      this.form.markAllAsTouched();
+      return;
+    }
+    this.submitting.set(true);
+    this.error.set(null);
+    this.authApi.login(this.form.getRawValue()).subscribe({
+      next: (response) => {
+        this.session.start(response);
+        void this.router.navigateByUrl(safeReturnUrl(this.returnUrl()));
+      },
+      error: (error: unknown) => {
+        this.error.set(loginErrorMessage(error));
+        this.submitting.set(false);
+        this.form.controls.password.reset();
+      },
+    });
+  }
+
+  protected useDemoAccount(email: string, password: string): void {
+    this.form.setValue({ email, password });
+    this.error.set(null);
+  }
+}
+
+/** Only same-app paths: a crafted link must not send someone to another site after sign-in. */
+function safeReturnUrl(url: string | undefined): string {
+  return url !== undefined && url.startsWith('/') && !url.startsWith('//') && !url.startsWith('/login') ? url : '/map';
+}
