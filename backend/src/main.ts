@@ -8,6 +8,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
+import { AuditService } from './audit/audit.service';
+import { User } from './auth/user.entity';
+import { UsersService } from './auth/users.service';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createLogger, PinoNestLogger } from './common/logger';
 import { type AppConfig, ConfigError, loadConfig } from './config/app-config';
@@ -71,6 +74,25 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
   return app;
 }
 
+/** `main.js create-admin <email> [name]`: the first administrator of a real installation (password from the environment). */
+async function createAdmin(config: AppConfig, email: string | undefined, name: string | undefined): Promise<void> {
+  const password = process.env.WARDTRACK_ADMIN_PASSWORD ?? '';
+  if (!email || password.length < 12) {
+    throw new ConfigError(
+      'usage: WARDTRACK_ADMIN_PASSWORD=<12+ characters> node dist/backend/main.js create-admin <email> [display name]',
+    );
+  }
+  const dataSource = await openDatabase(config.database.url!, config.database.poolSize);
+  try {
+    const users = new UsersService(dataSource.getRepository(User), new AuditService(dataSource));
+    const actor = { type: 'system' as const, id: null, label: 'create-admin command', requestId: null };
+    const user = await users.create(actor, { email, displayName: name ?? email, role: 'admin', password });
+    process.stdout.write(`Created admin ${user.email} (${user.id})\n`);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
 async function main(): Promise<void> {
   let config: AppConfig;
   try {
@@ -88,6 +110,11 @@ async function main(): Promise<void> {
     embedded = await EmbeddedPostgres.start(config.database.embeddedDataDir, logger);
     config.database.url = embedded.url;
     config.auth.tokenSecret ??= embeddedTokenSecret(config);
+  }
+  if (process.argv[2] === 'create-admin') {
+    await createAdmin(config, process.argv[3], process.argv[4]);
+    await embedded?.stop();
+    return;
   }
   if (process.argv[2] === 'migrate') {
     const dataSource = await openDatabase(config.database.url!, config.database.poolSize);
@@ -116,6 +143,10 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
     process.stderr.write(`Wardtrack failed to start: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
   });

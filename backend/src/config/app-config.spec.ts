@@ -145,3 +145,13 @@ describe('loadConfig with sloppy values', () => {
     expect(() => loadConfig({ DEMO_SIMULATOR: 'nonsense' }, REPO_ROOT)).toThrow(/DEMO_SIMULATOR/);
   });
 });
+
+describe('loadConfig with empty connection settings', () => {
+  it('runs on embedded defaults when DATABASE_URL and REDIS_URL are set but empty', () => {
+    expect(loadConfig({ DATABASE_URL: '', REDIS_URL: ' ' }, REPO_ROOT)).toMatchObject({
+      embedded: true,
+      database: { url: null },
+      redis: { url: null },
+    });
+  });
+});

@@ -94,7 +94,9 @@ export function isStrongSecret(secret: string): boolean {
  * so a misconfigured deployment fails at start-up rather than on the first request.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = resolve(__dirname, '../../..')): AppConfig {
-  const vars = plainToInstance(EnvironmentVariables, { ...env }, { excludeExtraneousValues: false });
+  // An empty variable counts as unset (`DATABASE_URL=` in an env file means "not configured").
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const vars = plainToInstance(EnvironmentVariables, given, { excludeExtraneousValues: false });
   const errors = validateSync(vars, { skipMissingProperties: false, whitelist: false });
   if (errors.length > 0) {
     const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
