@@ -8,6 +8,7 @@ import { ConfigModule } from './config/config.module';
 import { dataSourceOptions, openDatabase } from './database/data-source';
 import { DemoModule } from './demo/demo.module';
 import { DevicesModule } from './devices/devices.module';
+import { EpcModule } from './epc/epc.module';
 import { FacilityModule } from './facility/facility.module';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
@@ -38,7 +39,7 @@ export class AppModule {
       QueueModule,
       HealthModule,
     ];
-    if (api) imports.push(AuthModule, DevicesModule, FacilityModule, LocationModule, IngestModule);
+    if (api) imports.push(AuthModule, DevicesModule, FacilityModule, LocationModule, IngestModule, EpcModule);
     if (worker) imports.push(WorkerModule);
     if (api && config.embedded) imports.push(DemoModule);
     return { module: AppModule, imports, providers: api ? [StartupService] : [] };

@@ -10,13 +10,16 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { AuditService } from './audit/audit.service';
 import { User } from './auth/user.entity';
+import { SessionsService } from './auth/sessions.service';
 import { UsersService } from './auth/users.service';
+import { applyHttpHardening, INGEST_BODY_LIMIT } from './common/http-hardening';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createLogger, PinoNestLogger } from './common/logger';
 import { type AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { EmbeddedPostgres } from './database/embedded-postgres';
 import { openDatabase } from './database/data-source';
 import { DemoService } from './demo/demo.service';
+import { registerIngestBodyParsers } from './ingest/body-parsers';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -38,18 +41,23 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    bodyLimit: 4 * 1024 * 1024,
+    bodyLimit: INGEST_BODY_LIMIT,
     trustProxy: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     logger: new PinoNestLogger(logger),
   });
+  registerIngestBodyParsers(app.getHttpAdapter().getInstance());
   app
     .getHttpAdapter()
     .getInstance()
     .addHook('onSend', async (request, reply) => {
       void reply.header('x-request-id', request.id);
     });
+  applyHttpHardening(app.getHttpAdapter().getInstance());
+  if (config.http.corsOrigins.length > 0) {
+    app.enableCors({ origin: config.http.corsOrigins, credentials: false, maxAge: 600 });
+  }
   app.setGlobalPrefix('api/v1');
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new HttpExceptionFilter(config.role !== 'worker' ? config.frontendDir : null));
@@ -84,7 +92,11 @@ async function createAdmin(config: AppConfig, email: string | undefined, name: s
   }
   const dataSource = await openDatabase(config.database.url!, config.database.poolSize);
   try {
-    const users = new UsersService(dataSource.getRepository(User), new AuditService(dataSource));
+    const users = new UsersService(
+      dataSource.getRepository(User),
+      new AuditService(dataSource),
+      new SessionsService(dataSource, config),
+    );
     const actor = { type: 'system' as const, id: null, label: 'create-admin command', requestId: null };
     const user = await users.create(actor, { email, displayName: name ?? email, role: 'admin', password });
     process.stdout.write(`Created admin ${user.email} (${user.id})\n`);

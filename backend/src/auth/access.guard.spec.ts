@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { DeviceKeyService } from '@backend/devices/device-key.service';
 import { AccessGuard } from './access.guard';
 import { Public, Roles } from './access.decorator';
+import type { SessionsService } from './sessions.service';
 import type { TokenService } from './token.service';
 import type { UsersService } from './users.service';
 
@@ -24,11 +25,19 @@ function contextFor(handler: keyof ExampleController, headers: Record<string, st
 }
 
 describe(AccessGuard.name, () => {
-  const admin = { type: 'user' as const, id: 'u1', email: 'a@x', displayName: 'A', role: 'admin' as const };
+  const admin = {
+    type: 'user' as const,
+    id: 'u1',
+    email: 'a@x',
+    displayName: 'A',
+    role: 'admin' as const,
+    sessionId: 's1',
+  };
   const tokens = { verify: (t: string) => (t === 'good' ? admin : null) } as unknown as TokenService;
   const users = { isActive: () => Promise.resolve(true) } as unknown as UsersService;
   const deviceKeys = { authenticate: () => Promise.resolve(null) } as unknown as DeviceKeyService;
-  const sut = new AccessGuard(new Reflector(), tokens, users, deviceKeys);
+  const sessions = { isActive: () => Promise.resolve(true) } as unknown as SessionsService;
+  const sut = new AccessGuard(new Reflector(), tokens, users, sessions, deviceKeys);
 
   it('refuses everyone on a route that declares no rule, even an admin', async () => {
     await expect(sut.canActivate(contextFor('forgotten', { authorization: 'Bearer good' }))).rejects.toBeInstanceOf(

@@ -10,6 +10,7 @@ import { Reflector } from '@nestjs/core';
 import { DeviceKeyService } from '@backend/devices/device-key.service';
 import { ACCESS_RULE, type AccessRule } from './access.decorator';
 import type { AuthenticatedRequest } from './principal';
+import { SessionsService } from './sessions.service';
 import { TokenService } from './token.service';
 import { UsersService } from './users.service';
 
@@ -25,6 +26,7 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: TokenService,
     private readonly users: UsersService,
+    private readonly sessions: SessionsService,
     private readonly deviceKeys: DeviceKeyService,
   ) {}
 
@@ -54,6 +56,8 @@ export class AccessGuard implements CanActivate {
         if (!token) throw new UnauthorizedException('Sign-in required (Authorization: Bearer <token>)');
         const user = this.tokens.verify(token);
         if (!user) throw new UnauthorizedException('Invalid or expired token');
+        if (!(await this.sessions.isActive(user.sessionId)))
+          throw new UnauthorizedException('Session ended; sign in again');
         if (!(await this.users.isActive(user.id))) throw new UnauthorizedException('Account disabled');
         if (!rule.roles.includes(user.role)) {
           throw new ForbiddenException(`Requires role ${rule.roles.join(' or ')}`);

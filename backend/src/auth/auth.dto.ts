@@ -1,12 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { USER_ROLES, type UserRole } from '@wardtrack/contracts';
-import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
 export class LoginBody {
   /** The account's e-mail address. */
   @ApiProperty({ example: 'nurse@wardtrack.demo' }) @IsEmail() @MaxLength(254) email: string;
   /** The account's password. */
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(1024) password: string;
+}
+
+export class RefreshBody {
+  /** The refresh token from the last sign-in or refresh. */
+  @ApiProperty()
+  @IsString()
+  @Matches(/^wtr_[A-Za-z0-9_-]{43}$/, { message: 'refreshToken is not a Wardtrack refresh token' })
+  refreshToken: string;
 }
 
 export class CreateUserBody {

@@ -5,6 +5,8 @@ import { DevicesModule } from '@backend/devices/devices.module';
 import { AccessGuard } from './access.guard';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { LoginThrottleService } from './login-throttle.service';
+import { SessionsService } from './sessions.service';
 import { TokenService } from './token.service';
 import { User } from './user.entity';
 import { UsersController } from './users.controller';
@@ -13,7 +15,14 @@ import { UsersService } from './users.service';
 @Module({
   imports: [TypeOrmModule.forFeature([User]), DevicesModule],
   controllers: [AuthController, UsersController],
-  providers: [AuthService, TokenService, UsersService, { provide: APP_GUARD, useClass: AccessGuard }],
+  providers: [
+    AuthService,
+    TokenService,
+    UsersService,
+    SessionsService,
+    LoginThrottleService,
+    { provide: APP_GUARD, useClass: AccessGuard },
+  ],
   exports: [UsersService, TokenService],
 })
 export class AuthModule {}

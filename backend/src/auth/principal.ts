@@ -8,6 +8,8 @@ export interface UserPrincipal {
   email: string;
   displayName: string;
   role: UserRole;
+  /** The sign-in session the token belongs to (revoked on logout). */
+  sessionId: string;
 }
 
 export interface DevicePrincipal {

@@ -6,6 +6,7 @@ import type { UserPrincipal } from './principal';
 
 interface AccessTokenClaims {
   sub: string;
+  sid: string;
   email: string;
   name: string;
   role: UserRole;
@@ -26,7 +27,13 @@ export class TokenService {
   }
 
   sign(user: UserPrincipal): string {
-    const claims: AccessTokenClaims = { sub: user.id, email: user.email, name: user.displayName, role: user.role };
+    const claims: AccessTokenClaims = {
+      sub: user.id,
+      sid: user.sessionId,
+      email: user.email,
+      name: user.displayName,
+      role: user.role,
+    };
     return jwt.sign(claims, this.secret, {
       algorithm: 'HS256',
       expiresIn: this.config.auth.tokenTtlSeconds,
@@ -43,13 +50,15 @@ export class TokenService {
         issuer: 'wardtrack',
         audience: 'wardtrack-api',
       }) as Partial<AccessTokenClaims>;
-      if (typeof claims.sub !== 'string' || !USER_ROLES.includes(claims.role as UserRole)) return null;
+      if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') return null;
+      if (!USER_ROLES.includes(claims.role as UserRole)) return null;
       return {
         type: 'user',
         id: claims.sub,
         email: String(claims.email),
         displayName: String(claims.name),
         role: claims.role as UserRole,
+        sessionId: claims.sid,
       };
     } catch {
       return null;

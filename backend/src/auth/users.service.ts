@@ -4,6 +4,7 @@ import type { UserDto, UserRole } from '@wardtrack/contracts';
 import type { Repository } from 'typeorm';
 import { AuditService } from '@backend/audit/audit.service';
 import { hashPassword } from './password';
+import { SessionsService } from './sessions.service';
 import type { Actor } from './principal';
 import { User } from './user.entity';
 
@@ -40,6 +41,7 @@ export class UsersService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly audit: AuditService,
+    private readonly sessions: SessionsService,
   ) {}
 
   list(): Promise<User[]> {
@@ -110,6 +112,9 @@ export class UsersService {
       return saved;
     });
     this.activeCache.delete(id);
+    // A disabled account or a reset password ends every session at once.
+    if (changes.active === false || passwordHash)
+      await this.sessions.revokeAllOf(id, changes.active === false ? 'account disabled' : 'password reset');
     return updated;
   }
 }

@@ -57,6 +57,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
         requestId: String(request.id),
       };
     }
+    const retryAfter = (exception as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     void reply.status(body.statusCode).header('x-request-id', String(request.id)).send(body);
   }
 

@@ -38,6 +38,11 @@ class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
   @IsOptional() @IsString() HOST?: string;
   @IsOptional()
+  @Matches(/^(https?:\/\/[^\s,/]+)(,\s*https?:\/\/[^\s,/]+)*$/, {
+    message: 'CORS_ORIGINS must be a comma-separated list of origins like https://wardtrack.hospital.example',
+  })
+  CORS_ORIGINS?: string;
+  @IsOptional()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
   @IsOptional()
@@ -45,7 +50,8 @@ class EnvironmentVariables {
   REDIS_URL?: string;
   @IsOptional() @IsString() EMBEDDED_DATA_DIR?: string;
   @IsOptional() @IsString() @MinLength(1) AUTH_TOKEN_SECRET?: string;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(86400) AUTH_TOKEN_TTL_SECONDS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(3600) AUTH_TOKEN_TTL_SECONDS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(300) @Max(7 * 86400) AUTH_SESSION_TTL_SECONDS?: number;
   @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL?: LogLevel;
   @IsOptional() @IsString() FLOORPLANS_DIR?: string;
   @IsOptional() @IsString() FRONTEND_DIR?: string;
@@ -67,7 +73,10 @@ export interface AppConfig {
   embedded: boolean;
   database: { url: string | null; embeddedDataDir: string; poolSize: number };
   redis: { url: string | null };
-  auth: { tokenSecret: string | null; tokenTtlSeconds: number };
+  /** Access tokens are short-lived; the session (refresh token) lasts about a shift. */
+  auth: { tokenSecret: string | null; tokenTtlSeconds: number; sessionTtlSeconds: number };
+  /** Browser origins other than the API's own that may call it (the UI is served same-origin). */
+  http: { corsOrigins: string[] };
   queue: { prefix: string; workerConcurrency: number };
   ingest: { maxReadsPerBatch: number };
   logLevel: LogLevel;
@@ -127,7 +136,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = reso
       poolSize: embedded ? 1 : (vars.DATABASE_POOL_SIZE ?? 10),
     },
     redis: { url: vars.REDIS_URL ?? null },
-    auth: { tokenSecret: secret, tokenTtlSeconds: vars.AUTH_TOKEN_TTL_SECONDS ?? 8 * 3600 },
+    auth: {
+      tokenSecret: secret,
+      tokenTtlSeconds: vars.AUTH_TOKEN_TTL_SECONDS ?? 900,
+      sessionTtlSeconds: vars.AUTH_SESSION_TTL_SECONDS ?? 12 * 3600,
+    },
+    http: {
+      corsOrigins: (vars.CORS_ORIGINS ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    },
     queue: { prefix: vars.QUEUE_PREFIX ?? 'wardtrack', workerConcurrency: vars.WORKER_CONCURRENCY ?? 4 },
     ingest: { maxReadsPerBatch: vars.INGEST_MAX_READS ?? 2000 },
     logLevel: vars.LOG_LEVEL ?? 'info',

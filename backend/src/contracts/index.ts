@@ -40,7 +40,7 @@ export const DEVICE_KINDS = ['rfid_reader', 'ble_gateway'] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
 /** Ingest formats accepted at `POST /api/v1/ingest/{format}`. */
-export const INGEST_FORMATS = ['generic'] as const;
+export const INGEST_FORMATS = ['generic', 'impinj-iot', 'impinj-speedway', 'zebra-iotc'] as const;
 export type IngestFormat = (typeof INGEST_FORMATS)[number];
 
 /** Equipment status as a nurse or biomed sees it. */
@@ -65,8 +65,12 @@ export interface LoginRequest {
 export interface LoginResponse {
   accessToken: string;
   tokenType: 'Bearer';
-  /** Seconds until the access token expires. */
+  /** Seconds until the access token expires; refresh before then. */
   expiresIn: number;
+  /** Single-use token for `POST /api/v1/auth/refresh`; each refresh returns a new one. */
+  refreshToken: string;
+  /** Seconds until the session ends and the user must sign in again. */
+  refreshExpiresIn: number;
   user: UserDto;
 }
 

@@ -4,9 +4,10 @@ import { User } from '../auth/user.entity';
 import { Antenna, Device } from '../devices/device.entities';
 import { Building, Floor, Site, Zone } from '../facility/facility.entities';
 import { InitialSchema1764100000000 } from './migrations/1764100000000-InitialSchema';
+import { AuthSessionsAndThrottle1764200000000 } from './migrations/1764200000000-AuthSessionsAndThrottle';
 
 /** Every entity, listed explicitly (no glob loading: it breaks under bundlers and ESM). */
 export const ENTITIES = [User, AuditLogEntry, Site, Building, Floor, Zone, Device, Antenna, Asset];
 
 /** Every migration, in order. */
-export const MIGRATIONS = [InitialSchema1764100000000];
+export const MIGRATIONS = [InitialSchema1764100000000, AuthSessionsAndThrottle1764200000000];

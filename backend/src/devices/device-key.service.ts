@@ -11,6 +11,7 @@ interface DeviceKeyRow {
   code: string;
   kind: string;
   vendor_format: string;
+  /** The current key's hash, or the previous key's while its grace period after a rotation lasts. */
   key_hash: string;
 }
 
@@ -32,14 +33,16 @@ export class DeviceKeyService {
     const hit = this.cache.get(cacheKey);
     if (hit && hit.until > now) return hit.device;
     const rows: DeviceKeyRow[] = await this.dataSource.query(
-      `SELECT id, code, kind, vendor_format, key_hash FROM device WHERE key_prefix = $1 AND revoked_at IS NULL`,
+      `SELECT id, code, kind, vendor_format, key_hash FROM device WHERE key_prefix = $1 AND revoked_at IS NULL
+       UNION ALL
+       SELECT id, code, kind, vendor_format, previous_key_hash FROM device
+       WHERE previous_key_prefix = $1 AND previous_key_valid_until > now() AND revoked_at IS NULL`,
       [prefix],
     );
-    const row = rows[0];
-    const device: DevicePrincipal | null =
-      row && keyMatches(key, row.key_hash)
-        ? { type: 'device', id: row.id, code: row.code, kind: row.kind, vendorFormat: row.vendor_format }
-        : null;
+    const row = rows.find((r) => keyMatches(key, r.key_hash));
+    const device: DevicePrincipal | null = row
+      ? { type: 'device', id: row.id, code: row.code, kind: row.kind, vendorFormat: row.vendor_format }
+      : null;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(cacheKey, { device, until: now + CACHE_MS });
     return device;

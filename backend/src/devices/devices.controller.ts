@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@ne
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@backend/auth/access.decorator';
 import { type Actor, CurrentActor } from '@backend/auth/principal';
-import { CreateDeviceBody, type DeviceDto, type DeviceWithKeyDto } from './devices.dto';
+import { CreateDeviceBody, type DeviceDto, type DeviceWithKeyDto, RotateKeyBody } from './devices.dto';
 import { DevicesService } from './devices.service';
 
 @ApiTags('devices')
@@ -33,9 +33,15 @@ export class DevicesController {
 
   @Post(':id/key')
   @Roles('admin')
-  @ApiOperation({ summary: 'Issue a new API key (shown once); the old key stops working' })
-  rotateKey(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<DeviceWithKeyDto> {
-    return this.devices.rotateKey(actor, id);
+  @ApiOperation({
+    summary: 'Issue a new API key (shown once); the old key keeps working for graceMinutes (default 60)',
+  })
+  rotateKey(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: RotateKeyBody,
+  ): Promise<DeviceWithKeyDto> {
+    return this.devices.rotateKey(actor, id, body.graceMinutes ?? 60);
   }
 
   @Post(':id/revoke')

@@ -47,6 +47,16 @@ export class CreateDeviceBody {
   antennas?: AntennaBody[];
 }
 
+export class RotateKeyBody {
+  /** How long the old key keeps working, in minutes (0 = stops at once; at most 7 days). */
+  @ApiPropertyOptional({ default: 60, minimum: 0, maximum: 10080 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(10080)
+  graceMinutes?: number;
+}
+
 export interface AntennaDto {
   port: number;
   zoneId: string;

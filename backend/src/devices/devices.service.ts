@@ -97,23 +97,32 @@ export class DevicesService {
     });
   }
 
-  /** Issues a new key; the old one stops working at once. */
-  async rotateKey(actor: Actor, id: string): Promise<DeviceWithKeyDto> {
+  /**
+   * Issues a new key. The old one keeps working for `graceMinutes` (0: stops at once), so a
+   * reader can be reconfigured without losing reads.
+   */
+  async rotateKey(actor: Actor, id: string, graceMinutes: number): Promise<DeviceWithKeyDto> {
     const issued = issueDeviceKey();
     const result = await this.audit.transaction(actor, async (tx, audit) => {
       const device = await tx.getRepository(Device).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!device) throw new NotFoundException(`Device ${id} not found`);
       const antennas = await tx.getRepository(Antenna).findBy({ deviceId: id });
       const before = toDeviceDto(device, antennas);
-      Object.assign(device, {
-        keyPrefix: issued.prefix,
-        keyHash: issued.hash,
-        keyCreatedAt: new Date(),
-        revokedAt: null,
-      });
-      await tx.getRepository(Device).save(device);
+      await tx.query(
+        `UPDATE device SET previous_key_prefix = CASE WHEN revoked_at IS NULL THEN key_prefix END,
+           previous_key_hash = CASE WHEN revoked_at IS NULL THEN key_hash END,
+           previous_key_valid_until = now() + make_interval(mins => $2),
+           key_prefix = $3, key_hash = $4, key_created_at = now(), revoked_at = NULL, updated_at = now()
+         WHERE id = $1`,
+        [id, graceMinutes, issued.prefix, issued.hash],
+      );
+      Object.assign(device, { keyPrefix: issued.prefix, keyCreatedAt: new Date(), revokedAt: null });
       const after = toDeviceDto(device, antennas);
-      audit.updated('device', id, auditView(before), { ...auditView(after), keyRotated: true });
+      audit.updated('device', id, auditView(before), {
+        ...auditView(after),
+        keyRotated: true,
+        previousKeyGraceMinutes: graceMinutes,
+      });
       return { ...after, apiKey: issued.key };
     });
     this.deviceKeys.forget(id);
@@ -129,6 +138,7 @@ export class DevicesService {
       const before = toDeviceDto(device, antennas);
       device.revokedAt = new Date();
       await tx.getRepository(Device).save(device);
+      await tx.query(`UPDATE device SET previous_key_valid_until = NULL WHERE id = $1`, [id]);
       const after = toDeviceDto(device, antennas);
       audit.updated('device', id, auditView(before), auditView(after));
       return after;
