@@ -1,3 +1,5 @@
+import { ModulesContainer } from '@nestjs/core';
+import { listRoutes } from '../src/auth/route-catalogue';
 import { TestApp } from './harness';
 
 interface AuditEntry {
@@ -81,5 +83,79 @@ describe('audit log', () => {
       await sut.request('GET', `/api/v1/audit?from=${new Date(Date.now() + 3_600_000).toISOString()}`, { token: admin })
     ).body as AuditEntry[];
     expect(future).toEqual([]);
+  });
+
+  it('exports the log as CSV that a spreadsheet cannot be tricked into executing', async () => {
+    await sut.request('POST', '/api/v1/users', {
+      token: admin,
+      body: {
+        email: 'csv@test.wardtrack',
+        displayName: '=HYPERLINK("http://evil")',
+        role: 'nurse',
+        password: 'a-long-enough-password',
+      },
+    });
+    const res = await sut.request('GET', '/api/v1/audit/export.csv?subject=user', { token: admin });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(res.headers.get('content-disposition')).toMatch(/attachment/);
+    const [header, ...rows] = res.text.trim().split('\r\n');
+    expect(header).toBe(
+      'id,occurredAt,actorType,actorId,actorLabel,action,subjectType,subjectId,before,after,requestId',
+    );
+    const csvRow = rows.find((r) => r.includes('csv@test.wardtrack'))!;
+    expect(csvRow).toContain('""displayName"":""=HYPERLINK');
+    expect(csvRow).not.toMatch(/,=HYPERLINK/);
+    expect((await sut.request('GET', '/api/v1/audit/export.csv', { token: await sut.signIn('biomed') })).status).toBe(
+      403,
+    );
+  });
+
+  /**
+   * Every route that changes administered data must leave an audit entry. A new mutating route
+   * fails this test until it gets a call below (or is listed as not administered data).
+   */
+  it('gets an entry from every mutating route', async () => {
+    const { zones } = await sut.someFloor();
+    const reader = await sut.registerReader([zones[0].id]);
+    const user = (
+      await sut.request('POST', '/api/v1/users', {
+        token: admin,
+        body: { email: 'mut@test.wardtrack', displayName: 'M', role: 'nurse', password: 'a-long-enough-password' },
+      })
+    ).body as { id: string };
+    const calls: Record<string, { path: string; body?: unknown }> = {
+      'POST /api/v1/users': {
+        path: '/api/v1/users',
+        body: { email: 'mut2@test.wardtrack', displayName: 'M2', role: 'biomed', password: 'a-long-enough-password' },
+      },
+      'PATCH /api/v1/users/:id': { path: `/api/v1/users/${user.id}`, body: { displayName: 'Renamed' } },
+      'POST /api/v1/devices': {
+        path: '/api/v1/devices',
+        body: { code: 'RDR-MUT', name: 'Mutation reader', kind: 'rfid_reader', vendorFormat: 'generic' },
+      },
+      'POST /api/v1/devices/:id/key': { path: `/api/v1/devices/${reader.id}/key`, body: {} },
+      'POST /api/v1/devices/:id/revoke': { path: `/api/v1/devices/${reader.id}/revoke` },
+    };
+    // Not administered data: sign-in sessions (their own table), reads from devices (the batch ledger).
+    const exempt = ['/api/v1/auth/', '/api/v1/ingest/'];
+    const mutating = listRoutes(sut.app.get(ModulesContainer)).filter(
+      (r) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method) && !exempt.some((e) => r.path.startsWith(e)),
+    );
+    const unaudited: string[] = [];
+    for (const route of mutating) {
+      const key = `${route.method} ${route.path}`;
+      const call = calls[key];
+      if (!call) {
+        unaudited.push(`${key}: no call in this test`);
+        continue;
+      }
+      const [{ n: before }] = await sut.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log`);
+      const res = await sut.request(route.method, call.path, { token: admin, body: call.body });
+      const [{ n: after }] = await sut.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log`);
+      if (res.status >= 300) unaudited.push(`${key}: answered ${res.status}`);
+      else if (after <= before) unaudited.push(`${key}: no audit entry`);
+    }
+    expect(unaudited).toEqual([]);
   });
 });

@@ -57,3 +57,44 @@ function toAuditEntryDto(e: AuditLogEntry): AuditEntryDto {
     requestId: e.requestId,
   };
 }
+
+const CSV_COLUMNS = [
+  'id',
+  'occurredAt',
+  'actorType',
+  'actorId',
+  'actorLabel',
+  'action',
+  'subjectType',
+  'subjectId',
+  'before',
+  'after',
+  'requestId',
+] as const;
+
+/** RFC 4180 CSV. Cells starting with = + - @ are prefixed with ' so a spreadsheet never runs them as formulas. */
+export function toCsv(entries: AuditEntryDto[]): string {
+  const cell = (value: unknown): string => {
+    let text = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+    if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  const rows = entries.map((e) =>
+    [
+      e.id,
+      e.occurredAt,
+      e.actor.type,
+      e.actor.id,
+      e.actor.label,
+      e.action,
+      e.subjectType,
+      e.subjectId,
+      e.before,
+      e.after,
+      e.requestId,
+    ]
+      .map(cell)
+      .join(','),
+  );
+  return [CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n';
+}

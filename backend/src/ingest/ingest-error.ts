@@ -22,3 +22,8 @@ export function invalidBatch(problems: IngestProblem[]): BadRequestException {
 export function batchTooLarge(count: number, max: number): PayloadTooLargeException {
   return new PayloadTooLargeException(`Batch has ${count} reads; at most ${max} per request (split it)`);
 }
+
+/** 413 for a vendor body with more events / records than one batch may hold. */
+export function tooManyItems(max: number): PayloadTooLargeException {
+  return new PayloadTooLargeException(`Batch has more than ${max} items; at most ${max} per request (split it)`);
+}

@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Headers, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DeviceOnly } from '@backend/auth/access.decorator';
 import { CurrentPrincipal, type DevicePrincipal } from '@backend/auth/principal';
 import { type IngestAccepted, IngestService } from './ingest.service';
@@ -16,8 +16,12 @@ export class IngestController {
     summary: 'Post a batch of tag reads in a vendor format; 202 once the batch is durably queued',
     description:
       'Authenticate with the device API key in X-Api-Key (or as the HTTP Basic password). ' +
-      'A 400 names the failing item index and field; nothing of a rejected batch is queued.',
+      'A 400 names the failing item index and field; nothing of a rejected batch is queued. ' +
+      'Formats: generic (Wardtrack JSON, one document); impinj-iot (R700/R720 IoT device interface events), ' +
+      'impinj-speedway (Speedway Connect records), zebra-iotc (Zebra IoT Connector events). The vendor formats ' +
+      'take a JSON array, one object, NDJSON lines or objects back to back, and name problems items[i].<field>.',
   })
+  @ApiConsumes('application/json', 'application/x-ndjson', 'application/jsonl', 'text/plain')
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,

@@ -4,8 +4,14 @@ import { INGEST_FORMATS, type IngestFormat } from '@wardtrack/contracts';
 import type { DevicePrincipal } from '@backend/auth/principal';
 import { APP_CONFIG, type AppConfig } from '@backend/config/app-config';
 import { BATCH_QUEUE, type BatchQueue, type ObservationBatch } from '@backend/queue/queue.contract';
-import { parseGenericBatch, type ParsedBatch } from './formats/generic.format';
-import { batchTooLarge, invalidBatch } from './ingest-error';
+import { RawIngestBody } from './body-parsers';
+import { parseGenericBatch } from './formats/generic.format';
+import { parseImpinjIotBatch } from './formats/impinj-iot.format';
+import { parseImpinjSpeedwayBatch } from './formats/impinj-speedway.format';
+import type { FormatParser } from './formats/parsed-batch';
+import { parseZebraIotcBatch } from './formats/zebra-iotc.format';
+import { FramingError, splitJsonValues } from './framing';
+import { batchTooLarge, invalidBatch, tooManyItems } from './ingest-error';
 
 export interface IngestAccepted {
   batchId: string;
@@ -15,8 +21,21 @@ export interface IngestAccepted {
   duplicate: boolean;
 }
 
-const PARSERS: Record<IngestFormat, (body: unknown, now: number) => ParsedBatch> = {
-  generic: parseGenericBatch,
+interface FormatEntry {
+  parse: FormatParser;
+  /**
+   * Vendor formats: the body is a list of events or records, in any framing (array, NDJSON,
+   * objects back to back); at most maxReadsPerBatch items; a batch with neither a read nor a
+   * heartbeat is refused. The generic format takes exactly one JSON document, as it always has.
+   */
+  vendor: boolean;
+}
+
+const PARSERS: Record<IngestFormat, FormatEntry> = {
+  generic: { parse: (body, now) => ({ ...parseGenericBatch(body, now), deviceSeenAt: null }), vendor: false },
+  'impinj-iot': { parse: parseImpinjIotBatch, vendor: true },
+  'impinj-speedway': { parse: parseImpinjSpeedwayBatch, vendor: true },
+  'zebra-iotc': { parse: parseZebraIotcBatch, vendor: true },
 };
 
 /**
@@ -40,10 +59,14 @@ export class IngestService {
     if (!(INGEST_FORMATS as readonly string[]).includes(format)) {
       throw new NotFoundException(`Unknown ingest format "${format}"; supported: ${INGEST_FORMATS.join(', ')}`);
     }
-    const parsed = PARSERS[format as IngestFormat](body, now);
-    if (parsed.problems.length > 0) throw invalidBatch(parsed.problems);
+    const entry = PARSERS[format as IngestFormat];
     const max = this.config.ingest.maxReadsPerBatch;
+    const parsed = entry.parse(entry.vendor ? this.vendorItems(body, max) : this.genericBody(body), now);
+    if (parsed.problems.length > 0) throw invalidBatch(parsed.problems);
     if (parsed.observations.length > max) throw batchTooLarge(parsed.observations.length, max);
+    if (entry.vendor && parsed.observations.length === 0 && parsed.deviceSeenAt === null) {
+      throw invalidBatch([{ index: null, field: 'body', message: 'no tag reads' }]);
+    }
     // A sender-given id (header or body) makes a re-sent batch recognisable; it is scoped to the device.
     const clientId = idempotencyKey ?? parsed.clientBatchId;
     const batch: ObservationBatch = {
@@ -52,8 +75,37 @@ export class IngestService {
       format,
       receivedAt: now,
       observations: parsed.observations,
+      ...(parsed.deviceSeenAt === null ? {} : { deviceSeenAt: parsed.deviceSeenAt }),
     };
     const result = await this.queue.enqueue(batch);
     return { batchId: batch.batchId, accepted: parsed.observations.length, duplicate: result === 'duplicate' };
+  }
+
+  /** The generic format takes one JSON document; a body the JSON parser could not read is a 400. */
+  private genericBody(body: unknown): unknown {
+    if (body instanceof RawIngestBody) {
+      throw invalidBatch([
+        { index: null, field: 'body', message: 'must be one JSON document (Content-Type: application/json)' },
+      ]);
+    }
+    return body;
+  }
+
+  /** The items of a vendor body, split out of NDJSON or concatenated objects when needed. */
+  private vendorItems(body: unknown, max: number): unknown[] {
+    let items: unknown[];
+    if (body instanceof RawIngestBody) {
+      try {
+        items = splitJsonValues(body.text, max);
+      } catch (e) {
+        if (!(e instanceof FramingError)) throw e;
+        if (e.tooManyItems) throw tooManyItems(max);
+        throw invalidBatch([{ index: e.itemIndex, field: e.field, message: e.detail }]);
+      }
+    } else {
+      items = Array.isArray(body) ? (body as unknown[]) : [body];
+    }
+    if (items.length > max) throw tooManyItems(max);
+    return items;
   }
 }

@@ -25,9 +25,10 @@ export class BatchProcessorService {
   async process(batch: ObservationBatch): Promise<{ replay: boolean; changes: number }> {
     const coverage = await this.coverageOf(batch.deviceId);
     const fixes = resolveZoneFixes(batch.observations, (port) => (port === null ? undefined : coverage.get(port)));
+    // The device was alive at its newest read or heartbeat, whichever is later.
     const lastSeen = batch.observations.reduce<number | null>(
       (m, o) => (m === null || o.seenAt > m ? o.seenAt : m),
-      null,
+      batch.deviceSeenAt ?? null,
     );
     const result = await this.dataSource.transaction(async (tx) => {
       const fresh = await this.locations.claimBatch(tx, {

@@ -27,6 +27,11 @@ export interface ObservationBatch {
   /** When ingest accepted the batch, epoch milliseconds. */
   receivedAt: number;
   observations: TagObservation[];
+  /**
+   * Epoch ms the device proved alive by a heartbeat or status event (for device health), when
+   * the batch carried one; a heartbeat-only batch has no observations but still updates it.
+   */
+  deviceSeenAt?: number;
 }
 
 export type EnqueueResult = 'accepted' | 'duplicate';
