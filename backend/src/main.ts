@@ -56,7 +56,12 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
     });
   applyHttpHardening(app.getHttpAdapter().getInstance());
   if (config.http.corsOrigins.length > 0) {
-    app.enableCors({ origin: config.http.corsOrigins, credentials: false, maxAge: 600 });
+    app.enableCors({
+      origin: config.http.corsOrigins,
+      credentials: false,
+      maxAge: 600,
+      exposedHeaders: ['Retry-After', 'X-Request-Id'],
+    });
   }
   app.setGlobalPrefix('api/v1');
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));

@@ -7,6 +7,13 @@ import { launchChromium } from './browser';
 
 const RESULTS = resolve(__dirname, '../../test-results');
 
+/** The part of the stored session this test looks at. */
+interface StoredTokens {
+  accessToken: string;
+  expiresAt: number;
+  refreshToken: string;
+}
+
 describe('the floor-plan map in a browser', () => {
   let app: EmbeddedProcess;
   let browser: Browser;
@@ -42,6 +49,42 @@ describe('the floor-plan map in a browser', () => {
       .first()
       .waitFor();
     await page.screenshot({ path: join(RESULTS, 'map.png') });
+  });
+
+  it('renews the access token unnoticed, and signing out ends the session on the server', async () => {
+    const page = await browser.newPage();
+    await page.goto(app.url);
+    await page.getByLabel('Email').fill('nurse@wardtrack.demo');
+    await page.getByLabel('Password').fill('wardtrack-demo');
+    await page.getByRole('button', { name: /sign in/i }).click();
+    await page.locator('.wt-tag-marker').first().waitFor({ state: 'visible', timeout: 20_000 });
+    const stored = () =>
+      page.evaluate(() => JSON.parse(sessionStorage.getItem('wardtrack.session') ?? 'null') as StoredTokens | null);
+    const first = await stored();
+    expect(first?.refreshToken).toMatch(/^wtr_/);
+
+    // As if the access token had run out while the page was closed: the reload refreshes it at once.
+    await page.evaluate(() => {
+      const session = JSON.parse(sessionStorage.getItem('wardtrack.session')!) as StoredTokens;
+      sessionStorage.setItem('wardtrack.session', JSON.stringify({ ...session, expiresAt: Date.now() - 1000 }));
+    });
+    await page.reload();
+    await page.waitForFunction(
+      (old) => !(sessionStorage.getItem('wardtrack.session') ?? '').includes(old),
+      first!.refreshToken,
+    );
+    const renewed = await stored();
+    expect(renewed?.accessToken).not.toBe(first?.accessToken);
+    await page.locator('.wt-tag-marker').first().waitFor({ state: 'visible', timeout: 20_000 });
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('You have signed out').waitFor();
+    expect(await stored()).toBeNull();
+    const me = await fetch(`${app.url}/api/v1/auth/me`, {
+      headers: { Authorization: `Bearer ${renewed!.accessToken}` },
+    });
+    expect(me.status).toBe(401);
+    await page.screenshot({ path: join(RESULTS, 'signed-out.png') });
   });
 
   it('refuses a wrong password with a message a person understands', async () => {

@@ -6,7 +6,12 @@ import type { DataSource } from 'typeorm';
 export class TooManyAttemptsException extends HttpException {
   constructor(readonly retryAfterSeconds: number) {
     super(
-      { error: 'Too Many Requests', message: `Too many failed sign-ins; try again in ${retryAfterSeconds} s` },
+      {
+        error: 'Too Many Requests',
+        message: `Too many failed sign-ins; try again in ${
+          retryAfterSeconds >= 90 ? `${Math.ceil(retryAfterSeconds / 60)} minutes` : `${retryAfterSeconds} seconds`
+        }`,
+      },
       HttpStatus.TOO_MANY_REQUESTS,
     );
   }

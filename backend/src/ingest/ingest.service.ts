@@ -32,7 +32,7 @@ interface FormatEntry {
 }
 
 const PARSERS: Record<IngestFormat, FormatEntry> = {
-  generic: { parse: (body, now) => ({ ...parseGenericBatch(body, now), deviceSeenAt: null }), vendor: false },
+  generic: { parse: parseGenericBatch, vendor: false },
   'impinj-iot': { parse: parseImpinjIotBatch, vendor: true },
   'impinj-speedway': { parse: parseImpinjSpeedwayBatch, vendor: true },
   'zebra-iotc': { parse: parseZebraIotcBatch, vendor: true },

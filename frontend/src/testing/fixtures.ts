@@ -79,12 +79,30 @@ export function tagAt(tagId: string, overrides: Partial<TagLocationDto> = {}): T
   };
 }
 
+/** A refresh token in the server's format (`wtr_` and 43 base64url characters). */
+export function refreshTokenNo(n: number): string {
+  return `wtr_${String(n).padStart(43, '0')}`;
+}
+
+/** A sign-in as the server answers it: a 15-minute access token in a 12-hour session. */
 export const NURSE_LOGIN: LoginResponse = {
   accessToken: 'token-nurse',
   tokenType: 'Bearer',
-  expiresIn: 3600,
+  expiresIn: 900,
+  refreshToken: refreshTokenNo(1),
+  refreshExpiresIn: 12 * 3600,
   user: { id: 'user-1', email: 'nora@wardtrack.test', displayName: 'Nora Nurse', role: 'nurse' },
 };
+
+/** What the n-th refresh of NURSE_LOGIN's session answers: new access and refresh tokens. */
+export function nurseRefreshed(n: number): LoginResponse {
+  return {
+    ...NURSE_LOGIN,
+    accessToken: `token-nurse-${n}`,
+    refreshToken: refreshTokenNo(n + 1),
+    refreshExpiresIn: 12 * 3600 - n * 840,
+  };
+}
 
 /** A Storage kept in memory, so tests do not share the browser's sessionStorage. */
 export class MemoryStorage implements Storage {

@@ -31,6 +31,7 @@ describe(parseGenericBatch.name, () => {
         clientBatchId: 'rdr-7:000123',
         problems: [],
         observations: [{ tagId: 'E200ABC', tech: 'rfid', antenna: 2, rssi: -61.5, seenAt: NOW }],
+        deviceSeenAt: null,
       });
     });
 

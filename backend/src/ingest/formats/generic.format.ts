@@ -3,6 +3,7 @@ import { normaliseTagId } from '@backend/common/tag-id.pipe';
 import { parseIsoInstant } from '@backend/common/time';
 import type { TagObservation } from '@backend/queue/queue.contract';
 import type { IngestProblem } from '../ingest-error';
+import type { ParsedBatch } from './parsed-batch';
 
 /**
  * Wardtrack's own format, for readers and middleware that can be configured to send it:
@@ -42,13 +43,6 @@ interface GenericRead {
   rssi?: number;
   seenAt: string | number;
   tech?: 'rfid' | 'ble';
-}
-
-export interface ParsedBatch {
-  observations: TagObservation[];
-  /** The sender's own batch id, if it gave one (used to recognise a re-sent batch). */
-  clientBatchId: string | null;
-  problems: IngestProblem[];
 }
 
 /** "/3/rssi" under "reads" -> index 3, field "reads[3].rssi". */
@@ -94,6 +88,7 @@ export function parseGenericBatch(body: unknown, now: number): ParsedBatch {
         observations: [],
         clientBatchId,
         problems: (validateEnvelope.errors ?? []).map((e) => toProblem(e, 'body')),
+        deviceSeenAt: null,
       };
     }
     const envelope = body as { batchId?: string; reads: unknown[] };
@@ -103,7 +98,7 @@ export function parseGenericBatch(body: unknown, now: number): ParsedBatch {
   if (!validateReads(reads)) {
     // Errors of one item are grouped; the (de-duplicated) anyOf noise is dropped.
     const errors = (validateReads.errors ?? []).filter((e) => e.keyword !== 'anyOf');
-    return { observations: [], clientBatchId, problems: errors.map((e) => toProblem(e, 'reads')) };
+    return { observations: [], clientBatchId, problems: errors.map((e) => toProblem(e, 'reads')), deviceSeenAt: null };
   }
   const valid = reads as GenericRead[];
   const problems: IngestProblem[] = [];
@@ -133,5 +128,6 @@ export function parseGenericBatch(body: unknown, now: number): ParsedBatch {
       });
     }
   }
-  return { observations: problems.length > 0 ? [] : observations, clientBatchId, problems };
+  // Generic reads carry no heartbeats: the reads themselves prove the device alive.
+  return { observations: problems.length > 0 ? [] : observations, clientBatchId, problems, deviceSeenAt: null };
 }

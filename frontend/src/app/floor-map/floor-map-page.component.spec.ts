@@ -142,12 +142,36 @@ describe('Floor map page', () => {
     expect(page.querySelector('.leaflet-popup')?.textContent).toContain('Wheelchair 7');
   });
 
-  it('signs out to the sign-in screen', async () => {
+  function signOutButton(): HTMLButtonElement {
+    return [...page.querySelectorAll<HTMLButtonElement>('button')].find((button) =>
+      button.textContent?.trim().startsWith('Sign'),
+    )!;
+  }
+
+  it('signs out on the server, then shows the sign-in screen', async () => {
     await openMap();
 
-    [...page.querySelectorAll<HTMLButtonElement>('button')]
-      .find((button) => button.textContent?.trim() === 'Sign out')!
-      .click();
+    signOutButton().click();
+    await settle();
+    expect(signOutButton().textContent?.trim()).toBe('Signing out…');
+    expect(signOutButton().disabled).toBe(true);
+    const logout = backend.expectOne('/api/v1/auth/logout');
+    expect(logout.request.method).toBe('POST');
+    expect(logout.request.headers.get('Authorization')).toBe('Bearer token-nurse');
+    logout.flush(null, { status: 204, statusText: 'No Content' });
+    await settle();
+
+    expect(TestBed.inject(SessionStore).isActive()).toBe(false);
+    expect(TestBed.inject(SessionStore).endReason()).toBe('signed_out');
+    expect(TestBed.inject(Router).url).toBe('/login');
+  });
+
+  it('signs out locally even when the server cannot be reached', async () => {
+    await openMap();
+
+    signOutButton().click();
+    await settle();
+    backend.expectOne('/api/v1/auth/logout').error(new ProgressEvent('error'));
     await settle();
 
     expect(TestBed.inject(SessionStore).isActive()).toBe(false);

@@ -15,6 +15,7 @@ import { Title } from '@angular/platform-browser';
 import { Router, RouterLink } from '@angular/router';
 import type { FloorSummaryDto } from '@wardtrack/contracts';
 import { AuthApi } from '../core/auth/auth.api';
+import { SessionKeeper } from '../core/auth/session-keeper';
 import { SessionStore } from '../core/auth/session.store';
 import { FloorMapComponent } from './floor-map.component';
 import { FloorMapStore, floorLabel } from './floor-map.store';
@@ -43,6 +44,7 @@ interface SiteFloors {
 export class FloorMapPageComponent {
   protected readonly store = inject(FloorMapStore);
   private readonly session = inject(SessionStore);
+  private readonly keeper = inject(SessionKeeper);
   private readonly router = inject(Router);
   private readonly title = inject(Title);
   private readonly window = inject(DOCUMENT).defaultView;
@@ -53,6 +55,7 @@ export class FloorMapPageComponent {
   private readonly map = viewChild.required(FloorMapComponent);
   protected readonly user = this.session.user;
   protected readonly panelOpen = signal(false);
+  protected readonly signingOut = signal(false);
   protected readonly floorLabel = floorLabel;
   protected readonly sites = computed(() => {
     const sites = new Map<string, SiteFloors>();
@@ -117,8 +120,8 @@ export class FloorMapPageComponent {
   }
 
   protected signOut(): void {
-    this.session.end('signed_out');
-    void this.router.navigate(['/login']);
+    this.signingOut.set(true);
+    void this.keeper.signOut();
   }
 
   private remember(floorId: string): void {

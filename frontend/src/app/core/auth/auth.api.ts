@@ -1,4 +1,4 @@
-import { HttpClient } from '@angular/common/http';
+import { HttpClient, HttpContext, HttpContextToken } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import type { LoginRequest, LoginResponse, UserDto } from '@wardtrack/contracts';
 import { Observable, catchError, map, of } from 'rxjs';
@@ -10,6 +10,12 @@ export interface DemoAccounts {
   password: string;
 }
 
+/**
+ * Marks the requests that create or renew a session (sign-in, refresh): the auth interceptor sends them
+ * as they are, without a bearer token, and never answers their 401 with a refresh (that would loop).
+ */
+export const SESSION_REQUEST = new HttpContextToken<boolean>(() => false);
+
 /** Calls to `/api/v1/auth`. */
 @Injectable({ providedIn: 'root' })
 export class AuthApi {
@@ -17,7 +23,17 @@ export class AuthApi {
   private readonly url = inject(ApiUrl);
 
   login(credentials: LoginRequest): Observable<LoginResponse> {
-    return this.http.post<LoginResponse>(this.url.v1('/auth/login'), credentials);
+    return this.http.post<LoginResponse>(this.url.v1('/auth/login'), credentials, { context: sessionRequest() });
+  }
+
+  /** Trades the single-use refresh token for new tokens; 401 once the session has ended. */
+  refresh(refreshToken: string): Observable<LoginResponse> {
+    return this.http.post<LoginResponse>(this.url.v1('/auth/refresh'), { refreshToken }, { context: sessionRequest() });
+  }
+
+  /** Ends the session on the server: its access and refresh tokens stop working. */
+  logout(): Observable<void> {
+    return this.http.post<void>(this.url.v1('/auth/logout'), null);
   }
 
   me(): Observable<UserDto> {
@@ -31,6 +47,10 @@ export class AuthApi {
       catchError(() => of(null)),
     );
   }
+}
+
+function sessionRequest(): HttpContext {
+  return new HttpContext().set(SESSION_REQUEST, true);
 }
 
 function isDemoAccounts(body: unknown): body is DemoAccounts & { demo: true } {

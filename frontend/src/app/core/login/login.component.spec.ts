@@ -3,7 +3,7 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { Component } from '@angular/core';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { Router, provideRouter } from '@angular/router';
-import { MemoryStorage, NURSE_LOGIN } from '../../../testing/fixtures';
+import { MemoryStorage, NURSE_LOGIN, refreshTokenNo } from '../../../testing/fixtures';
 import { authInterceptor } from '../auth/auth.interceptor';
 import { SESSION_STORAGE, SessionStore } from '../auth/session.store';
 import { LoginComponent } from './login.component';
@@ -57,6 +57,37 @@ describe(LoginComponent.name, () => {
     await fixture.whenStable();
   }
 
+  /** Opens the sign-in screen again, as after a session ended. */
+  async function reopen(): Promise<void> {
+    answerDemo(null, 404);
+    fixture.destroy();
+    fixture = TestBed.createComponent(LoginComponent);
+    page = fixture.nativeElement as HTMLElement;
+    await fixture.whenStable();
+    answerDemo(null, 404);
+    await fixture.whenStable();
+  }
+
+  it('says "You have signed out" after signing out', async () => {
+    const session = TestBed.inject(SessionStore);
+    session.start(NURSE_LOGIN);
+    session.end('signed_out');
+
+    await reopen();
+
+    expect(page.querySelector('[role=status]')?.textContent).toContain('You have signed out.');
+  });
+
+  it('says the session has ended when it expired', async () => {
+    const session = TestBed.inject(SessionStore);
+    session.start(NURSE_LOGIN);
+    session.end('expired');
+
+    await reopen();
+
+    expect(page.querySelector('[role=status]')?.textContent).toContain('Your session has ended. Please sign in again.');
+  });
+
   it('shows the product name and labelled fields', async () => {
     answerDemo({ statusCode: 404, message: 'Not Found' }, 404);
     await fixture.whenStable();
@@ -65,6 +96,7 @@ describe(LoginComponent.name, () => {
     expect(page.querySelector('label[for=login-email]')?.textContent).toContain('Email');
     expect(page.querySelector('label[for=login-password]')?.textContent).toContain('Password');
     expect(page.textContent).not.toContain('Demo accounts');
+    expect(page.querySelector('[role=status]')).toBeNull();
   });
 
   it('signs in, keeps the session and opens the map', async () => {
@@ -82,6 +114,7 @@ describe(LoginComponent.name, () => {
     await fixture.whenStable();
 
     expect(TestBed.inject(SessionStore).user()?.displayName).toBe('Nora Nurse');
+    expect(TestBed.inject(SessionStore).refreshToken()).toBe(refreshTokenNo(1));
     expect(router.url).toBe('/map');
   });
 
@@ -123,19 +156,34 @@ describe(LoginComponent.name, () => {
     expect(TestBed.inject(Router).url).toBe('/');
   });
 
-  it('asks to wait when sign-in is rate-limited (429)', async () => {
+  async function rateLimited(body: object, headers: Record<string, string>): Promise<string | null | undefined> {
     answerDemo(null, 404);
-
     await signIn('nora@wardtrack.test', 'guess');
-    backend
-      .expectOne('/api/v1/auth/login')
-      .flush(
-        { statusCode: 429, message: 'Too Many Requests' },
-        { status: 429, statusText: 'Too Many Requests', headers: { 'Retry-After': '30' } },
-      );
+    backend.expectOne('/api/v1/auth/login').flush(body, { status: 429, statusText: 'Too Many Requests', headers });
     await fixture.whenStable();
+    return page.querySelector('[role=alert]')?.textContent;
+  }
 
-    expect(page.querySelector('[role=alert]')?.textContent).toContain('Too many sign-in attempts. Try again in 30 s.');
+  it('says in minutes how long a locked account must wait (429 with Retry-After)', async () => {
+    const message = await rateLimited(
+      { statusCode: 429, message: 'Too many failed sign-ins; try again in 900 s' },
+      { 'Retry-After': '900' },
+    );
+
+    expect(message).toContain('Too many sign-in attempts — try again in 15 min.');
+    expect(submitButton().disabled).toBe(false);
+  });
+
+  it('says in seconds a wait shorter than a minute', async () => {
+    expect(await rateLimited({ statusCode: 429, message: 'Too Many Requests' }, { 'Retry-After': '30' })).toContain(
+      'Too many sign-in attempts — try again in 30 s.',
+    );
+  });
+
+  it('shows the server’s message on 429 without Retry-After', async () => {
+    expect(
+      await rateLimited({ statusCode: 429, message: 'Account locked after 5 failed sign-ins; try again later' }, {}),
+    ).toContain('Account locked after 5 failed sign-ins; try again later');
   });
 
   it('does not send an empty form', async () => {

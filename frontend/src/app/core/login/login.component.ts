@@ -3,6 +3,7 @@ import { toSignal } from '@angular/core/rxjs-interop';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { Router } from '@angular/router';
 import { AuthApi } from '../auth/auth.api';
+import { SessionKeeper } from '../auth/session-keeper';
 import { SessionStore } from '../auth/session.store';
 import { loginErrorMessage } from './login-error';
 
@@ -16,7 +17,7 @@ import { loginErrorMessage } from './login-error';
 })
 export class LoginComponent {
   private readonly authApi = inject(AuthApi);
-  private readonly session = inject(SessionStore);
+  private readonly keeper = inject(SessionKeeper);
   private readonly router = inject(Router);
 
   /** Where to go after signing in (query parameter, set when a page required sign-in). */
@@ -30,7 +31,8 @@ export class LoginComponent {
   /* eslint-enable @typescript-eslint/unbound-method */
   protected readonly submitting = signal(false);
   protected readonly error = signal<string | null>(null);
-  protected readonly sessionExpired = this.session.endReason() === 'expired';
+  /** How the previous session ended, if it ended in this tab. */
+  protected readonly endReason = inject(SessionStore).endReason();
   protected readonly demo = toSignal(this.authApi.demoAccounts(), { initialValue: null });
 
   protected submit(): void {
@@ -45,7 +47,7 @@ export class LoginComponent {
     this.error.set(null);
     this.authApi.login(this.form.getRawValue()).subscribe({
       next: (response) => {
-        this.session.start(response);
+        this.keeper.begin(response);
         void this.router.navigateByUrl(safeReturnUrl(this.returnUrl()));
       },
       error: (error: unknown) => {
