@@ -62,6 +62,9 @@ class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) DATABASE_POOL_SIZE?: number;
   @IsOptional() @Transform(toBool) @IsBoolean() DEMO_SIMULATOR?: boolean;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10000) INGEST_MAX_READS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000) INGEST_RATE_PER_DEVICE?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000) INGEST_BURST_PER_DEVICE?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000000) INGEST_MAX_BACKLOG?: number;
 }
 
 /** Typed configuration injected wherever settings are needed; nothing else reads process.env. */
@@ -78,7 +81,8 @@ export interface AppConfig {
   /** Browser origins other than the API's own that may call it (the UI is served same-origin). */
   http: { corsOrigins: string[] };
   queue: { prefix: string; workerConcurrency: number };
-  ingest: { maxReadsPerBatch: number };
+  /** Per device: requests per second on average and at once (a reader catching up); queue backlog (batches) above which ingest answers 503. */
+  ingest: { maxReadsPerBatch: number; ratePerDevice: number; burstPerDevice: number; maxBacklog: number };
   logLevel: LogLevel;
   floorplansDir: string;
   frontendDir: string;
@@ -148,7 +152,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = reso
         .filter(Boolean),
     },
     queue: { prefix: vars.QUEUE_PREFIX ?? 'wardtrack', workerConcurrency: vars.WORKER_CONCURRENCY ?? 4 },
-    ingest: { maxReadsPerBatch: vars.INGEST_MAX_READS ?? 2000 },
+    ingest: {
+      maxReadsPerBatch: vars.INGEST_MAX_READS ?? 2000,
+      ratePerDevice: vars.INGEST_RATE_PER_DEVICE ?? 50,
+      burstPerDevice: vars.INGEST_BURST_PER_DEVICE ?? 200,
+      maxBacklog: vars.INGEST_MAX_BACKLOG ?? 100_000,
+    },
     logLevel: vars.LOG_LEVEL ?? 'info',
     floorplansDir: resolve(repoRoot, vars.FLOORPLANS_DIR ?? 'floorplans'),
     frontendDir: resolve(repoRoot, vars.FRONTEND_DIR ?? 'dist/frontend/browser'),

@@ -17,6 +17,9 @@ export class Device {
   @Column('timestamptz', { name: 'key_created_at', nullable: true }) keyCreatedAt: Date | null;
   @Column('timestamptz', { name: 'revoked_at', nullable: true }) revokedAt: Date | null;
   @Column('timestamptz', { name: 'last_seen_at', nullable: true }) lastSeenAt: Date | null;
+  @Column('text', { name: 'last_error', nullable: true }) lastError: string | null;
+  @Column('timestamptz', { name: 'last_error_at', nullable: true }) lastErrorAt: Date | null;
+  @Column('integer', { name: 'clock_skew_ms', nullable: true }) clockSkewMs: number | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

@@ -76,6 +76,13 @@ export interface DeviceDto {
   keyPrefix: string | null;
   revokedAt: string | null;
   lastSeenAt: string | null;
+  /** Reads accepted from this device in the last minute. */
+  readsPerMinute: number;
+  /** The device's last rejected post ("400 on zebra-iotc: items[3].data.peakRssi: ..."), and when. */
+  lastError: string | null;
+  lastErrorAt: string | null;
+  /** Device clock minus server clock at its latest batch, ms (negative also while it replays a buffer). */
+  clockSkewMs: number | null;
   antennas: AntennaDto[];
 }
 

@@ -9,7 +9,7 @@ import { issueDeviceKey } from './device-key';
 import { DeviceKeyService } from './device-key.service';
 import type { AntennaDto, CreateDeviceBody, DeviceDto, DeviceWithKeyDto } from './devices.dto';
 
-export function toDeviceDto(device: Device, antennas: Antenna[]): DeviceDto {
+export function toDeviceDto(device: Device, antennas: Antenna[], readsPerMinute = 0): DeviceDto {
   return {
     id: device.id,
     code: device.code,
@@ -22,6 +22,10 @@ export function toDeviceDto(device: Device, antennas: Antenna[]): DeviceDto {
     keyPrefix: device.keyPrefix,
     revokedAt: device.revokedAt?.toISOString() ?? null,
     lastSeenAt: device.lastSeenAt?.toISOString() ?? null,
+    readsPerMinute,
+    lastError: device.lastError ?? null,
+    lastErrorAt: device.lastErrorAt?.toISOString() ?? null,
+    clockSkewMs: device.clockSkewMs ?? null,
     antennas: antennas
       .filter((a) => a.deviceId === device.id)
       .sort((a, b) => a.port - b.port)
@@ -31,7 +35,15 @@ export function toDeviceDto(device: Device, antennas: Antenna[]): DeviceDto {
 
 /** What the audit log keeps of a device: never the key or its hash. */
 function auditView(device: DeviceDto): Record<string, unknown> {
-  const { lastSeenAt: _lastSeen, ...rest } = device;
+  // Health figures change with every batch: they are not part of what an admin changed.
+  const {
+    lastSeenAt: _lastSeen,
+    readsPerMinute: _rate,
+    lastError: _error,
+    lastErrorAt: _errorAt,
+    clockSkewMs: _skew,
+    ...rest
+  } = device;
   return rest;
 }
 
@@ -45,17 +57,30 @@ export class DevicesService {
   ) {}
 
   async list(): Promise<DeviceDto[]> {
-    const [devices, antennas] = await Promise.all([
+    const [devices, antennas, rates] = await Promise.all([
       this.devices.find({ order: { code: 'ASC' } }),
       this.antennas.find(),
+      this.readsPerMinute(),
     ]);
-    return devices.map((d) => toDeviceDto(d, antennas));
+    return devices.map((d) => toDeviceDto(d, antennas, rates.get(d.id) ?? 0));
+  }
+
+  /** Reads per device accepted in the last minute, from the batch ledger (indexed by device and time). */
+  private async readsPerMinute(deviceId?: string): Promise<Map<string, number>> {
+    const rows = await this.devices.query<{ device_id: string; reads: number }[]>(
+      `SELECT device_id, sum(read_count)::int AS reads FROM ingest_batch
+       WHERE received_at > now() - interval '1 minute' AND ($1::uuid IS NULL OR device_id = $1)
+       GROUP BY device_id`,
+      [deviceId ?? null],
+    );
+    return new Map(rows.map((r) => [r.device_id, r.reads]));
   }
 
   async get(id: string): Promise<DeviceDto> {
     const device = await this.devices.findOneBy({ id });
     if (!device) throw new NotFoundException(`Device ${id} not found`);
-    return toDeviceDto(device, await this.antennas.findBy({ deviceId: id }));
+    const rates = await this.readsPerMinute(id);
+    return toDeviceDto(device, await this.antennas.findBy({ deviceId: id }), rates.get(id) ?? 0);
   }
 
   /** Registers a device and issues its API key, returned this once only. */

@@ -1,8 +1,9 @@
-import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
+import { BadRequestException, HttpException, PayloadTooLargeException } from '@nestjs/common';
 import type { DevicePrincipal } from '@backend/auth/principal';
 import { loadConfig } from '@backend/config/app-config';
 import type { BatchQueue, EnqueueResult, ObservationBatch } from '@backend/queue/queue.contract';
 import { RawIngestBody } from './body-parsers';
+import type { DeviceHealthService } from './device-health.service';
 import { IngestService } from './ingest.service';
 
 const NOW = Date.UTC(2026, 10, 25, 10, 0, 0);
@@ -27,6 +28,14 @@ class RecordingQueue implements BatchQueue {
   }
 }
 
+/** Keeps the rejections the service reports for operators. */
+class RecordingHealth {
+  readonly rejections: { deviceId: string; format: string; status: number }[] = [];
+  recordRejection(deviceId: string, format: string, error: HttpException): void {
+    this.rejections.push({ deviceId, format, status: error.getStatus() });
+  }
+}
+
 /** The 400 or 413 a call rejects with, and its response body. */
 async function rejectionOf(call: Promise<unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
   try {
@@ -45,11 +54,13 @@ const zebra = (idHex: string) =>
 
 describe(IngestService.name, () => {
   let queue: RecordingQueue;
+  let health: RecordingHealth;
   let sut: IngestService;
 
   beforeEach(() => {
     queue = new RecordingQueue();
-    sut = new IngestService(queue, loadConfig({ INGEST_MAX_READS: '3' }));
+    health = new RecordingHealth();
+    sut = new IngestService(queue, loadConfig({ INGEST_MAX_READS: '3' }), health as unknown as DeviceHealthService);
   });
 
   it('splits a concatenated vendor body and queues its reads', async () => {
@@ -111,5 +122,65 @@ describe(IngestService.name, () => {
 
     expect(sut400.body.errors).toEqual([expect.objectContaining({ index: null, field: 'body' })]);
     expect(empty.accepted).toBe(0);
+  });
+
+  const generic = (tagId: string) => ({ reads: [{ tagId, antenna: 1, rssi: -50, seenAt: NOW - 1000 }] });
+  const statusOf = async (call: Promise<unknown>) =>
+    call.then(
+      () => 202,
+      (e: HttpException) => ({
+        status: e.getStatus(),
+        retryAfter: (e as unknown as { retryAfterSeconds?: number }).retryAfterSeconds,
+      }),
+    );
+
+  it('recognises a re-sent batch without an id by its content', async () => {
+    const first = await sut.ingest(device, 'generic', generic('AA01'), undefined, NOW);
+    const again = await sut.ingest(device, 'generic', generic('AA01'), undefined, NOW + 5);
+    const other = await sut.ingest(device, 'generic', generic('AA02'), undefined, NOW + 10);
+    expect(again.batchId).toBe(first.batchId);
+    expect(other.batchId).not.toBe(first.batchId);
+    expect(first.batchId.startsWith('dev-1:sha256:')).toBe(true);
+  });
+
+  it('slows down a reader that posts too often, telling it when to retry', async () => {
+    const limited = new IngestService(
+      queue,
+      loadConfig({ INGEST_RATE_PER_DEVICE: '1', INGEST_BURST_PER_DEVICE: '2' }),
+      health as unknown as DeviceHealthService,
+    );
+    await limited.ingest(device, 'generic', generic('AA01'), undefined, NOW);
+    await limited.ingest(device, 'generic', generic('AA02'), undefined, NOW);
+    expect(await statusOf(limited.ingest(device, 'generic', generic('AA03'), undefined, NOW))).toEqual({
+      status: 429,
+      retryAfter: 1,
+    });
+    expect(queue.batches).toHaveLength(2);
+  });
+
+  it('answers 503 rather than 202 when the queue cannot store the batch', async () => {
+    queue.enqueue = () => Promise.reject(new Error('Connection is closed.'));
+    expect(await statusOf(sut.ingest(device, 'generic', generic('AA01'), undefined, NOW))).toEqual({
+      status: 503,
+      retryAfter: 5,
+    });
+  });
+
+  it('answers 503 while the backlog is over its limit', async () => {
+    const small = new IngestService(
+      queue,
+      loadConfig({ INGEST_MAX_BACKLOG: '1' }),
+      health as unknown as DeviceHealthService,
+    );
+    queue.backlog = () => Promise.resolve(2);
+    expect(await statusOf(small.ingest(device, 'generic', generic('AA01'), undefined, NOW))).toMatchObject({
+      status: 503,
+    });
+    expect(queue.batches).toHaveLength(0);
+  });
+
+  it('tells operators about a rejected post', async () => {
+    await statusOf(sut.ingest(device, 'generic', { reads: [{ tagId: 'AA01', seenAt: 'noon' }] }, undefined, NOW));
+    expect(health.rejections).toEqual([{ deviceId: 'dev-1', format: 'generic', status: 400 }]);
   });
 });

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { HttpException, HttpStatus, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { INGEST_FORMATS, type IngestFormat } from '@wardtrack/contracts';
 import type { DevicePrincipal } from '@backend/auth/principal';
 import { APP_CONFIG, type AppConfig } from '@backend/config/app-config';
@@ -11,6 +11,8 @@ import { parseImpinjSpeedwayBatch } from './formats/impinj-speedway.format';
 import type { FormatParser } from './formats/parsed-batch';
 import { parseZebraIotcBatch } from './formats/zebra-iotc.format';
 import { FramingError, splitJsonValues } from './framing';
+import { DeviceRateLimiter } from './device-rate-limiter';
+import { DeviceHealthService } from './device-health.service';
 import { batchTooLarge, invalidBatch, tooManyItems } from './ingest-error';
 
 export interface IngestAccepted {
@@ -42,12 +44,34 @@ const PARSERS: Record<IngestFormat, FormatEntry> = {
  * Turns a device's POST into one queued batch: parse the vendor format, validate every read,
  * normalise to TagObservation, and answer only once the batch is durable in the queue.
  */
+/** 429 or 503 with the seconds a reader should wait (sent as Retry-After by the exception filter). */
+class RetryLaterException extends HttpException {
+  constructor(
+    status: HttpStatus.TOO_MANY_REQUESTS | HttpStatus.SERVICE_UNAVAILABLE,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(
+      { error: status === HttpStatus.TOO_MANY_REQUESTS ? 'Too Many Requests' : 'Service Unavailable', message },
+      status,
+    );
+  }
+}
+
+const BACKLOG_CHECK_MS = 1_000;
+
 @Injectable()
 export class IngestService {
+  private readonly limiter: DeviceRateLimiter;
+  private backlog = { batches: 0, checkedAt: 0 };
+
   constructor(
     @Inject(BATCH_QUEUE) private readonly queue: BatchQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    private readonly health: DeviceHealthService,
+  ) {
+    this.limiter = new DeviceRateLimiter(config.ingest.ratePerDevice, config.ingest.burstPerDevice);
+  }
 
   async ingest(
     device: DevicePrincipal,
@@ -59,26 +83,68 @@ export class IngestService {
     if (!(INGEST_FORMATS as readonly string[]).includes(format)) {
       throw new NotFoundException(`Unknown ingest format "${format}"; supported: ${INGEST_FORMATS.join(', ')}`);
     }
+    const wait = this.limiter.take(device.id, now);
+    if (wait > 0) {
+      throw new RetryLaterException(
+        HttpStatus.TOO_MANY_REQUESTS,
+        `Device ${device.code} posts too often; slow down`,
+        wait,
+      );
+    }
+    await this.assertQueueCanTakeMore(now);
     const entry = PARSERS[format as IngestFormat];
     const max = this.config.ingest.maxReadsPerBatch;
-    const parsed = entry.parse(entry.vendor ? this.vendorItems(body, max) : this.genericBody(body), now);
-    if (parsed.problems.length > 0) throw invalidBatch(parsed.problems);
-    if (parsed.observations.length > max) throw batchTooLarge(parsed.observations.length, max);
-    if (entry.vendor && parsed.observations.length === 0 && parsed.deviceSeenAt === null) {
-      throw invalidBatch([{ index: null, field: 'body', message: 'no tag reads' }]);
+    let parsed;
+    try {
+      parsed = entry.parse(entry.vendor ? this.vendorItems(body, max) : this.genericBody(body), now);
+      if (parsed.problems.length > 0) throw invalidBatch(parsed.problems);
+      if (parsed.observations.length > max) throw batchTooLarge(parsed.observations.length, max);
+      if (entry.vendor && parsed.observations.length === 0 && parsed.deviceSeenAt === null) {
+        throw invalidBatch([{ index: null, field: 'body', message: 'no tag reads' }]);
+      }
+    } catch (e) {
+      // Operators see a reader's last rejection on GET /devices (misconfigured format, bad clock, ...).
+      if (e instanceof HttpException) this.health.recordRejection(device.id, format, e, now);
+      throw e;
     }
-    // A sender-given id (header or body) makes a re-sent batch recognisable; it is scoped to the device.
+    // A re-sent batch is recognised by the sender's id (Idempotency-Key or batchId) or, failing
+    // that, by the hash of its content: the same reads from the same device are the same batch.
     const clientId = idempotencyKey ?? parsed.clientBatchId;
     const batch: ObservationBatch = {
-      batchId: clientId ? `${device.id}:${clientId}` : randomUUID(),
+      batchId: `${device.id}:${clientId ?? `sha256:${contentHash(parsed.observations, parsed.deviceSeenAt)}`}`,
       deviceId: device.id,
       format,
       receivedAt: now,
       observations: parsed.observations,
       ...(parsed.deviceSeenAt === null ? {} : { deviceSeenAt: parsed.deviceSeenAt }),
     };
-    const result = await this.queue.enqueue(batch);
+    let result;
+    try {
+      result = await this.queue.enqueue(batch);
+    } catch {
+      // Never answer 202 for what could not be stored: the reader keeps the batch and retries.
+      this.backlog.checkedAt = 0;
+      throw new RetryLaterException(HttpStatus.SERVICE_UNAVAILABLE, 'Queue unavailable; batch not accepted, retry', 5);
+    }
     return { batchId: batch.batchId, accepted: parsed.observations.length, duplicate: result === 'duplicate' };
+  }
+
+  /** 503 instead of accepting more than the workers can catch up with (checked at most once a second). */
+  private async assertQueueCanTakeMore(now: number): Promise<void> {
+    if (now - this.backlog.checkedAt > BACKLOG_CHECK_MS) {
+      const batches = await this.queue.backlog().catch(() => Number.POSITIVE_INFINITY);
+      this.backlog = { batches, checkedAt: now };
+    }
+    if (this.backlog.batches === Number.POSITIVE_INFINITY) {
+      throw new RetryLaterException(HttpStatus.SERVICE_UNAVAILABLE, 'Queue unavailable; batch not accepted, retry', 5);
+    }
+    if (this.backlog.batches > this.config.ingest.maxBacklog) {
+      throw new RetryLaterException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        `Backlog of ${this.backlog.batches} batches is over the limit of ${this.config.ingest.maxBacklog}; retry`,
+        10,
+      );
+    }
   }
 
   /** The generic format takes one JSON document; a body the JSON parser could not read is a 400. */
@@ -108,4 +174,11 @@ export class IngestService {
     if (items.length > max) throw tooManyItems(max);
     return items;
   }
+}
+
+function contentHash(observations: ObservationBatch['observations'], deviceSeenAt: number | null): string {
+  const hash = createHash('sha256');
+  for (const o of observations) hash.update(`${o.tagId}|${o.antenna}|${o.rssi}|${o.seenAt}|${o.tech}\n`);
+  hash.update(`seen:${deviceSeenAt}`);
+  return hash.digest('base64url');
 }

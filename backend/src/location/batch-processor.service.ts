@@ -40,7 +40,7 @@ export class BatchProcessorService {
       if (!fresh) return { replay: true, changes: 0 };
       const changes = await this.locations.applyFixes(tx, batch.deviceId, fixes);
       const moved = changes.filter((c) => c.moved).length;
-      await this.locations.finishBatch(tx, batch.batchId, batch.deviceId, moved, lastSeen);
+      await this.locations.finishBatch(tx, batch, moved, lastSeen);
       return { replay: false, changes: moved };
     });
     this.logger.debug(

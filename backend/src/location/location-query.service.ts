@@ -58,6 +58,15 @@ export class LocationQueryService {
     return toTagLocationDto(row);
   }
 
+  /** Tags heard but bound to nothing (no asset): new tags to enrol, strays, or a neighbour's equipment. */
+  async unknownTags(limit: number): Promise<TagLocationDto[]> {
+    const rows = await this.dataSource.query<LocationRow[]>(
+      `${LOCATION_SELECT} WHERE a.id IS NULL ORDER BY l.last_seen_at DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toTagLocationDto);
+  }
+
   async tagsOnFloor(floorId: string): Promise<TagLocationDto[]> {
     const rows: LocationRow[] = await this.dataSource.query(
       `${LOCATION_SELECT} WHERE l.floor_id = $1 ORDER BY z.name, l.tag_id`,

@@ -1,7 +1,7 @@
-import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
+import { Controller, DefaultValuePipe, Get, Param, ParseIntPipe, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { TagLocationDto } from '@wardtrack/contracts';
-import { AnyStaff } from '@backend/auth/access.decorator';
+import { AnyStaff, Roles } from '@backend/auth/access.decorator';
 import { TagIdPipe } from '@backend/common/tag-id.pipe';
 import { LocationQueryService } from './location-query.service';
 
@@ -9,6 +9,13 @@ import { LocationQueryService } from './location-query.service';
 @Controller()
 export class LocationController {
   constructor(private readonly locations: LocationQueryService) {}
+
+  @Get('tags/unknown')
+  @Roles('biomed', 'supply_manager', 'admin')
+  @ApiOperation({ summary: 'Tags heard but not bound to any asset, most recently heard first, with where and when' })
+  unknownTags(@Query('limit', new DefaultValuePipe(200), ParseIntPipe) limit: number): Promise<TagLocationDto[]> {
+    return this.locations.unknownTags(Math.min(Math.max(limit, 1), 1000));
+  }
 
   @Get('tags/:tagId/location')
   @AnyStaff()

@@ -117,7 +117,7 @@ describe(parseGenericBatch.name, () => {
         }
         const read: Record<string, unknown> = { tagId, seenAt };
         const antenna = random() < 0.7 ? int(1, 64) : null;
-        const rssi = random() < 0.7 ? Math.round((-128 + random() * 148) * 10) / 10 : null;
+        const rssi = random() < 0.7 ? Math.round((-120 + random() * 140) * 10) / 10 : null;
         const tech = random() < 0.5 ? (random() < 0.5 ? 'rfid' : 'ble') : null;
         if (antenna !== null) read.antenna = antenna;
         if (rssi !== null) read.rssi = rssi;

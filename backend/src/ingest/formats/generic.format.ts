@@ -16,7 +16,7 @@ const readSchema = {
   properties: {
     tagId: { type: 'string', pattern: '^[A-Za-z0-9:._-]{1,128}$' },
     antenna: { type: 'integer', minimum: 1, maximum: 64 },
-    rssi: { type: 'number', minimum: -128, maximum: 20 },
+    rssi: { type: 'number', minimum: -120, maximum: 20 },
     seenAt: {
       anyOf: [
         { type: 'string', maxLength: 40 },

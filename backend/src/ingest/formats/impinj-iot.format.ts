@@ -35,7 +35,7 @@ const validateEvent = vendorAjv.compile<ImpinjIotEvent>({
         epc: { type: 'string', minLength: 4, maxLength: 88, pattern: BASE64_PATTERN },
         antennaPort: { type: 'integer', minimum: 1, maximum: 64 },
         // Centi-dBm: -5250 is -52.50 dBm.
-        peakRssiCdbm: { type: 'integer', minimum: -12800, maximum: 2000 },
+        peakRssiCdbm: { type: 'integer', minimum: -12000, maximum: 2000 },
         lastSeenTime: { type: 'string', maxLength: 40 },
       },
     },

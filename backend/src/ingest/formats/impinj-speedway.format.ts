@@ -22,7 +22,7 @@ const validateRecord = vendorAjv.compile<SpeedwayRecord>({
   properties: {
     epc: { type: 'string', pattern: EPC_HEX_PATTERN },
     antennaPort: { type: 'integer', minimum: 1, maximum: 1024 },
-    peakRssi: { type: 'number', minimum: -128, maximum: 20 },
+    peakRssi: { type: 'number', minimum: -120, maximum: 20 },
     // ISO-8601 UTC, 5 or 6 fractional digits as Speedway Connect writes them.
     firstSeenTimestamp: { type: 'string', maxLength: 40 },
     isHeartBeat: { type: 'boolean' },

@@ -44,7 +44,7 @@ const validateTagEvent = vendorAjv.compile<{ timestamp: string; data: ZebraTagDa
       properties: {
         idHex: { type: 'string', pattern: EPC_HEX_PATTERN },
         antenna: { type: 'integer', minimum: 1, maximum: 64 },
-        peakRssi: { type: 'number', minimum: -128, maximum: 20 },
+        peakRssi: { type: 'number', minimum: -120, maximum: 20 },
       },
     },
   },
