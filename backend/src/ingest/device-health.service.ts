@@ -24,9 +24,8 @@ export class DeviceHealthService {
     if (now - (this.lastWrite.get(deviceId) ?? 0) < RECORD_EVERY_MS) return;
     this.lastWrite.set(deviceId, now);
     const response = error.getResponse() as { message?: unknown };
-    const first = Array.isArray(response.message)
-      ? String(response.message[0])
-      : String(response.message ?? error.message);
+    const message = Array.isArray(response.message) ? (response.message[0] as unknown) : response.message;
+    const first = typeof message === 'string' ? message : error.message;
     const text = `${error.getStatus()} on ${format}: ${first}`.slice(0, 500);
     this.dataSource
       .query(`UPDATE device SET last_error = $2, last_error_at = to_timestamp($3 / 1000.0) WHERE id = $1`, [
