@@ -50,7 +50,9 @@ describe('ingest robustness and device health', () => {
     expect(device.clockSkewMs).toBeGreaterThan(1_000);
     expect(device.clockSkewMs).toBeLessThan(3_000);
     expect(device.lastError).toMatch(/^400 on generic: reads\[0\]\.rssi: must be >= -120/);
-    expect(new Date(device.lastSeenAt).getTime()).toBe(deviceTime);
+    // Heard by the server clock, not the reader's (which runs ahead).
+    expect(new Date(device.lastSeenAt).getTime()).toBeLessThan(deviceTime);
+    expect(new Date(device.lastSeenAt).getTime()).toBeGreaterThan(deviceTime - 60_000);
   });
 
   it('lists tags it hears that belong to no asset, with where and when', async () => {

@@ -108,15 +108,20 @@ describe.each(['bullmq', 'embedded'] as const)('pipeline on the %s queue', (queu
     expect(rows).toHaveLength(1);
   });
 
-  it('records the reader as last seen at its newest read', async () => {
-    await post({ reads: [{ tagId: '3034257BF7194E4000000A05', antenna: 1, rssi: -60, seenAt: at(30_000) }] });
-    const seen = await eventually(async () => {
-      const [d] = await sut.query<{ last_seen_at: Date | null }>(`SELECT last_seen_at FROM device WHERE id = $1`, [
-        reader.id,
-      ]);
-      return d.last_seen_at && d.last_seen_at.getTime() >= t0 + 30_000 ? d.last_seen_at : undefined;
+  it('records when the reader was last heard, by the server clock, and its clock skew', async () => {
+    const sent = Date.now();
+    // The batch's reads are 30 s old (a reader with a slow clock, or a short buffer): it was still heard now.
+    await post({ reads: [{ tagId: '3034257BF7194E4000000A05', antenna: 1, rssi: -60, seenAt: sent - 30_000 }] });
+    const device = await eventually(async () => {
+      const [d] = await sut.query<{ last_seen_at: Date | null; clock_skew_ms: number | null }>(
+        `SELECT last_seen_at, clock_skew_ms FROM device WHERE id = $1`,
+        [reader.id],
+      );
+      return d.last_seen_at && d.last_seen_at.getTime() >= sent ? d : undefined;
     });
-    expect(seen.toISOString()).toBe(at(30_000));
+    expect(device.last_seen_at!.getTime()).toBeLessThan(Date.now() + 1);
+    expect(device.clock_skew_ms).toBeLessThanOrEqual(-29_000);
+    expect(device.clock_skew_ms).toBeGreaterThan(-31_000);
   });
 
   describe('rejects bad input with the item index and field, and queues nothing of it', () => {

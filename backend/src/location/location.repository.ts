@@ -57,11 +57,12 @@ export class LocationRepository {
   ) {
     await tx.query(`UPDATE ingest_batch SET location_changes = $2 WHERE batch_id = $1`, [batch.batchId, changes]);
     if (lastSeen !== null) {
-      // Clock skew: the device's newest time minus our receive time (negative too while it replays a buffer).
+      // Last seen is when WE heard the device (a reader with a slow clock is not offline); clock
+      // skew is the device's newest time minus our receive time (negative too while it replays a buffer).
       await tx.query(
         `UPDATE device SET
-           last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < to_timestamp($2 / 1000.0)
-                               THEN to_timestamp($2 / 1000.0) ELSE last_seen_at END,
+           last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < to_timestamp($3 / 1000.0)
+                               THEN to_timestamp($3 / 1000.0) ELSE last_seen_at END,
            clock_skew_ms = LEAST(GREATEST(round($2 - $3)::bigint, -2147483648), 2147483647)::int
          WHERE id = $1`,
         [batch.deviceId, lastSeen, batch.receivedAt],
