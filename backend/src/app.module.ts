@@ -1,6 +1,7 @@
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
+import { AlertsModule, AlertsWorkerModule } from './alerts/alerts.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import type { AppConfig } from './config/app-config';
@@ -39,8 +40,9 @@ export class AppModule {
       QueueModule,
       HealthModule,
     ];
-    if (api) imports.push(AuthModule, DevicesModule, FacilityModule, LocationModule, IngestModule, EpcModule);
-    if (worker) imports.push(WorkerModule);
+    if (api)
+      imports.push(AuthModule, DevicesModule, FacilityModule, LocationModule, IngestModule, EpcModule, AlertsModule);
+    if (worker) imports.push(WorkerModule, AlertsWorkerModule);
     if (api && config.embedded) imports.push(DemoModule);
     return { module: AppModule, imports, providers: api ? [StartupService] : [] };
   }

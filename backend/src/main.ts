@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import fastifyMultipart from '@fastify/multipart';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
@@ -19,6 +20,7 @@ import { type AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { EmbeddedPostgres } from './database/embedded-postgres';
 import { openDatabase } from './database/data-source';
 import { DemoService } from './demo/demo.service';
+import { PLAN_MAX_BYTES } from './facility/plan-upload';
 import { registerIngestBodyParsers } from './ingest/body-parsers';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -48,6 +50,9 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
     logger: new PinoNestLogger(logger),
   });
   registerIngestBodyParsers(app.getHttpAdapter().getInstance());
+  // Floor plan uploads (PUT /floors/{id}/plan) are the only multipart route: one file of at most 5 MiB.
+  // Not awaited: awaiting loads the plugins queued so far, before Nest adds its own JSON parser.
+  void app.register(fastifyMultipart, { limits: { fileSize: PLAN_MAX_BYTES, files: 1, fields: 10 } });
   app
     .getHttpAdapter()
     .getInstance()

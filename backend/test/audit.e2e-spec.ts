@@ -124,7 +124,45 @@ describe('audit log', () => {
         body: { email: 'mut@test.wardtrack', displayName: 'M', role: 'nurse', password: 'a-long-enough-password' },
       })
     ).body as { id: string };
-    const calls: Record<string, { path: string; body?: unknown }> = {
+    const facility = await sut.someFloor();
+    const [site] = await sut.query<{ id: string }>(`SELECT id FROM site ORDER BY code LIMIT 1`);
+    const [building] = await sut.query<{ id: string }>(`SELECT id FROM building WHERE site_id = $1 LIMIT 1`, [site.id]);
+    const newFloor = async (code: string) =>
+      (
+        (
+          await sut.request('POST', `/api/v1/buildings/${building.id}/floors`, {
+            token: admin,
+            body: { code, name: code, level: 9, widthM: 10, heightM: 10 },
+          })
+        ).body as { id: string }
+      ).id;
+    const spareFloor = await newFloor('MUT-SPARE');
+    const zoneFloor = await newFloor('MUT-ZONES');
+    const spareZone = (
+      await sut.request('POST', `/api/v1/floors/${zoneFloor}/zones`, {
+        token: admin,
+        body: {
+          code: 'MUT-Z1',
+          name: 'Z1',
+          kind: 'room',
+          polygon: [
+            [0, 0],
+            [2, 0],
+            [2, 2],
+            [0, 2],
+          ],
+        },
+      })
+    ).body as { id: string };
+    const planForm = () => {
+      const form = new FormData();
+      form.append(
+        'plan',
+        new Blob(['<svg viewBox="0 0 10 10"><rect width="1" height="1"/></svg>'], { type: 'image/svg+xml' }),
+      );
+      return form;
+    };
+    const calls: Record<string, { path: string; body?: unknown; form?: () => FormData }> = {
       'POST /api/v1/users': {
         path: '/api/v1/users',
         body: { email: 'mut2@test.wardtrack', displayName: 'M2', role: 'biomed', password: 'a-long-enough-password' },
@@ -136,6 +174,56 @@ describe('audit log', () => {
       },
       'POST /api/v1/devices/:id/key': { path: `/api/v1/devices/${reader.id}/key`, body: {} },
       'POST /api/v1/devices/:id/revoke': { path: `/api/v1/devices/${reader.id}/revoke` },
+      'PATCH /api/v1/devices/:id': { path: `/api/v1/devices/${reader.id}`, body: { name: 'Renamed reader' } },
+      'PUT /api/v1/devices/:id/antennas': {
+        path: `/api/v1/devices/${reader.id}/antennas`,
+        body: { antennas: [{ port: 1, zoneId: zones[1].id }] },
+      },
+      'POST /api/v1/sites': {
+        path: '/api/v1/sites',
+        body: { code: 'mut-site', name: 'Mutation site', timeZone: 'UTC' },
+      },
+      'PATCH /api/v1/sites/:id': { path: `/api/v1/sites/${site.id}`, body: { name: 'Renamed site' } },
+      'POST /api/v1/sites/:id/buildings': {
+        path: `/api/v1/sites/${site.id}/buildings`,
+        body: { code: 'mut-building', name: 'Mutation building' },
+      },
+      'PATCH /api/v1/buildings/:id': { path: `/api/v1/buildings/${building.id}`, body: { name: 'Renamed building' } },
+      'POST /api/v1/buildings/:id/floors': {
+        path: `/api/v1/buildings/${building.id}/floors`,
+        body: { code: 'MUT-FLOOR', name: 'Mutation floor', level: 8, widthM: 10, heightM: 10 },
+      },
+      'PATCH /api/v1/floors/:id': { path: `/api/v1/floors/${facility.id}`, body: { name: 'Renamed floor' } },
+      'DELETE /api/v1/floors/:id': { path: `/api/v1/floors/${spareFloor}` },
+      'PUT /api/v1/floors/:id/plan': { path: `/api/v1/floors/${zoneFloor}/plan`, form: planForm },
+      'POST /api/v1/floors/:id/zones': {
+        path: `/api/v1/floors/${zoneFloor}/zones`,
+        body: {
+          code: 'MUT-Z2',
+          name: 'Z2',
+          kind: 'room',
+          polygon: [
+            [5, 5],
+            [7, 5],
+            [7, 7],
+            [5, 7],
+          ],
+        },
+      },
+      'PATCH /api/v1/zones/:id': { path: `/api/v1/zones/${zones[1].id}`, body: { name: 'Renamed zone' } },
+      'DELETE /api/v1/zones/:id': { path: `/api/v1/zones/${spareZone.id}` },
+      'POST /api/v1/alerts/:id/ack': {
+        // Alerts are opened by the rules, not by people: open one straight in the database.
+        path: `/api/v1/alerts/${
+          (
+            await sut.query<{ id: string }>(
+              `INSERT INTO alert (kind, subject_type, subject_id, subject_label, severity)
+               VALUES ('device_offline', 'device', $1, 'RDR-ACK', 'warning') RETURNING id`,
+              [reader.id],
+            )
+          )[0].id
+        }/ack`,
+      },
     };
     // Not administered data: sign-in sessions (their own table), reads from devices (the batch ledger).
     const exempt = ['/api/v1/auth/', '/api/v1/ingest/'];
@@ -151,7 +239,14 @@ describe('audit log', () => {
         continue;
       }
       const [{ n: before }] = await sut.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log`);
-      const res = await sut.request(route.method, call.path, { token: admin, body: call.body });
+      // Multipart uploads go through fetch: the harness sends JSON only.
+      const res = call.form
+        ? await fetch(`${sut.baseUrl}${call.path}`, {
+            method: route.method,
+            headers: { authorization: `Bearer ${admin}` },
+            body: call.form(),
+          })
+        : await sut.request(route.method, call.path, { token: admin, body: call.body });
       const [{ n: after }] = await sut.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log`);
       if (res.status >= 300) unaudited.push(`${key}: answered ${res.status}`);
       else if (after <= before) unaudited.push(`${key}: no audit entry`);

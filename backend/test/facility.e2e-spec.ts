@@ -1,6 +1,7 @@
 import type { FloorDetailDto, FloorSummaryDto, TagLocationDto } from '@wardtrack/contracts';
 import { SYSTEM_ACTOR } from '../src/auth/principal';
 import { FacilityImportService } from '../src/facility/facility-import.service';
+import { FloorplanStartupService } from '../src/facility/floorplan-startup.service';
 import { findSitePlans, loadSitePlan } from '../src/facility/site-plan';
 import { eventually, TestApp } from './harness';
 
@@ -88,5 +89,20 @@ describe('facility', () => {
     const location = (await sut.request('GET', '/api/v1/tags/FAC0001/location', { token: nurse }))
       .body as TagLocationDto;
     expect(location.zoneId).toBe(zones[0].id);
+  });
+
+  it('keeps what an admin changed when the server restarts and floorplans/ has not changed', async () => {
+    const admin = await sut.signIn('admin');
+    const startup = sut.app.get(FloorplanStartupService);
+    await startup.importAll(); // the folder as it is (an earlier test imported an edited copy)
+    const { zones } = await sut.someFloor();
+    const renamed = await sut.request('PATCH', `/api/v1/zones/${zones[1].id}`, {
+      token: admin,
+      body: { name: 'Renamed by an admin' },
+    });
+    expect(renamed.status).toBe(200);
+    await startup.importAll(); // what every start does
+    const [zone] = await sut.query<{ name: string }>(`SELECT name FROM zone WHERE id = $1`, [zones[1].id]);
+    expect(zone.name).toBe('Renamed by an admin');
   });
 });

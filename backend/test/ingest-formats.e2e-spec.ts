@@ -154,7 +154,7 @@ describe('ingest of vendor reader formats', () => {
       (await post('impinj-speedway', speedwayRecord('3074257BF7194E4000002D01', 1, 4000), 'text/plain', other.apiKey))
         .status,
     ).toBe(202);
-    await eventually(async () => ((await lastSeen())?.toISOString() === at(4000) ? true : undefined));
+    const first = await eventually(async () => (await lastSeen()) ?? undefined);
 
     const heartbeat = JSON.stringify({
       readerName: 'SpeedwayR-10-9F-3F',
@@ -166,11 +166,12 @@ describe('ingest of vendor reader formats', () => {
 
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ accepted: 0 });
+    // Last seen is the server's time of hearing; the heartbeat alone moves it forward.
     const advanced = await eventually(async () => {
       const seen = await lastSeen();
-      return seen && seen.getTime() > t0 + 4000 ? seen : undefined;
+      return seen && seen.getTime() > first.getTime() ? seen : undefined;
     });
-    expect(advanced.toISOString()).toBe(at(40_000));
+    expect(advanced.getTime()).toBeLessThanOrEqual(Date.now());
   });
 
   describe('rejects bad input, naming item and field, and queues nothing of it', () => {

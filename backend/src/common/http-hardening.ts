@@ -4,6 +4,9 @@ import type { FastifyInstance } from 'fastify';
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
 /** Largest ingest body: thousands of reads in a vendor's verbose JSON. */
 export const INGEST_BODY_LIMIT = 4 * 1024 * 1024;
+/** Largest floor plan upload body: the 5 MiB file, its multipart framing and a margin (the parser enforces 5 MiB). */
+export const PLAN_UPLOAD_BODY_LIMIT = 6 * 1024 * 1024;
+const PLAN_UPLOAD_PATH = /^\/api\/v1\/floors\/[^/?]+\/plan(\?|$)/;
 
 // The web app loads only its own files; floor plans arrive as blob: URLs; Leaflet sets inline styles.
 const APP_CSP = [
@@ -28,7 +31,11 @@ const DOCS_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 
 export function applyHttpHardening(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', async (request, reply) => {
     const length = Number(request.headers['content-length'] ?? 0);
-    const limit = request.url.startsWith('/api/v1/ingest/') ? INGEST_BODY_LIMIT : DEFAULT_BODY_LIMIT;
+    const limit = request.url.startsWith('/api/v1/ingest/')
+      ? INGEST_BODY_LIMIT
+      : PLAN_UPLOAD_PATH.test(request.url)
+        ? PLAN_UPLOAD_BODY_LIMIT
+        : DEFAULT_BODY_LIMIT;
     if (length > limit) {
       await reply.status(413).send({
         statusCode: 413,

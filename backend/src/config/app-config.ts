@@ -61,6 +61,9 @@ class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(64) WORKER_CONCURRENCY?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) DATABASE_POOL_SIZE?: number;
   @IsOptional() @Transform(toBool) @IsBoolean() DEMO_SIMULATOR?: boolean;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(30) @Max(7 * 86400) DEVICE_OFFLINE_AFTER_SECONDS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(86400) DEVICE_ONLINE_RESOLVE_SECONDS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600) ALERT_EVALUATION_INTERVAL_SECONDS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10000) INGEST_MAX_READS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000) INGEST_RATE_PER_DEVICE?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000) INGEST_BURST_PER_DEVICE?: number;
@@ -87,6 +90,11 @@ export interface AppConfig {
   floorplansDir: string;
   frontendDir: string;
   demo: { simulator: boolean };
+  /**
+   * A device silent longer than `deviceOfflineAfterSeconds` gets a device_offline alert, resolved once it has
+   * been heard steadily for `deviceOnlineResolveSeconds`; the worker evaluates every `evaluationIntervalSeconds`.
+   */
+  alerts: { deviceOfflineAfterSeconds: number; deviceOnlineResolveSeconds: number; evaluationIntervalSeconds: number };
   version: string;
 }
 
@@ -162,6 +170,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = reso
     floorplansDir: resolve(repoRoot, vars.FLOORPLANS_DIR ?? 'floorplans'),
     frontendDir: resolve(repoRoot, vars.FRONTEND_DIR ?? 'dist/frontend/browser'),
     demo: { simulator: vars.DEMO_SIMULATOR ?? embedded },
+    alerts: {
+      deviceOfflineAfterSeconds: vars.DEVICE_OFFLINE_AFTER_SECONDS ?? 300,
+      deviceOnlineResolveSeconds: vars.DEVICE_ONLINE_RESOLVE_SECONDS ?? 120,
+      evaluationIntervalSeconds: vars.ALERT_EVALUATION_INTERVAL_SECONDS ?? 30,
+    },
     version,
   };
 }

@@ -103,8 +103,54 @@ export interface ZoneDto {
   centroid: Point;
 }
 
+/** A door or open passage between two zones of one floor: a node of the walking graph. */
+export interface OpeningDto {
+  /** Point on the wall the two zones share, in floor metres. */
+  x: number;
+  y: number;
+  /** `door`, or `opening` for a passage without a door (archway, bay front, corridor to corridor). */
+  kind: 'door' | 'opening';
+  /** The two zones it joins (no direction). */
+  zoneIds: [string, string];
+}
+
+/** A reader or gateway placed on a floor, for drawing on the map. */
+export interface PlacedDeviceDto {
+  id: string;
+  code: string;
+  name: string;
+  kind: DeviceKind;
+  /** Mounting point in floor metres. */
+  x: number;
+  y: number;
+  /** When the device last posted (ISO 8601), or null if never. */
+  lastSeenAt: string | null;
+  /** Readers only: the zone each antenna port covers; `side` for doorway portals. */
+  antennas: { port: number; zoneId: string; side: 'inside' | 'outside' | null }[];
+}
+
 export interface FloorDetailDto extends FloorSummaryDto {
   zones: ZoneDto[];
+  /** Readers and gateways mounted on this floor. */
+  devices: PlacedDeviceDto[];
+  /** Doors and open passages between the zones of this floor. */
+  openings: OpeningDto[];
+}
+
+/**
+ * A walking route between two zones (from one label point to the other) through door points,
+ * lifts and stairs. Lifts and stairs count as metre-equivalents, so `distanceM` ranks routes
+ * rather than measures a tape.
+ */
+export interface WalkingRouteDto {
+  from: { zoneId: string; floorId: string; point: Point };
+  to: { zoneId: string; floorId: string; point: Point };
+  /** Walking distance in metres, lift and stair travel included as their metre-equivalent cost. */
+  distanceM: number;
+  /** Storeys climbed or descended on the way (L0 to L2 is 2). */
+  floorsChanged: number;
+  /** The route as polylines, one per stretch on a floor, in walking order. */
+  legs: { floorId: string; points: Point[] }[];
 }
 
 export interface AssetSummaryDto {
@@ -139,4 +185,50 @@ export interface HealthDto {
   queueKind: 'bullmq' | 'embedded';
   role: 'api' | 'worker' | 'all';
   version: string;
+}
+
+/** Kinds of alert: the one list shared by the rules, the database CHECK and the UI. */
+export const ALERT_KINDS = [
+  'low_stock',
+  'stock_out',
+  'expiring',
+  'expired',
+  'asset_missing',
+  'asset_exit',
+  'asset_in_linen_or_waste',
+  'equipment_below_par',
+  'device_offline',
+  'low_battery',
+  'maintenance_due',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** An alert is open until someone acknowledges it; the system resolves it when the condition clears. */
+export const ALERT_STATES = ['open', 'acknowledged', 'resolved'] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
+
+export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+export interface AlertDto {
+  id: string;
+  kind: AlertKind;
+  /** What the alert is about, e.g. `device` + its id; at most one unresolved alert per kind and subject. */
+  subjectType: string;
+  subjectId: string;
+  /** How people know the subject (a device code, an item name). */
+  subjectLabel: string;
+  siteId: string | null;
+  careUnit: string | null;
+  severity: AlertSeverity;
+  state: AlertState;
+  /** Kind-specific facts (e.g. `lastSeenAt` for device_offline). */
+  details: Record<string, unknown>;
+  openedAt: string;
+  acknowledgedAt: string | null;
+  /** Who acknowledged it: the user's id and sign-in email. */
+  acknowledgedBy: { id: string | null; label: string } | null;
+  resolvedAt: string | null;
+  resolvedReason: string | null;
+  updatedAt: string;
 }

@@ -1,6 +1,15 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { FloorDetailDto, FloorSummaryDto, Point, ZoneDto, ZoneKind } from '@wardtrack/contracts';
+import type {
+  DeviceKind,
+  FloorDetailDto,
+  FloorSummaryDto,
+  OpeningDto,
+  PlacedDeviceDto,
+  Point,
+  ZoneDto,
+  ZoneKind,
+} from '@wardtrack/contracts';
 import type { DataSource } from 'typeorm';
 
 interface FloorRow {
@@ -25,6 +34,25 @@ interface ZoneRow {
   polygon: Point[];
   centroid_x: number;
   centroid_y: number;
+}
+
+interface DeviceRow {
+  id: string;
+  code: string;
+  name: string;
+  kind: DeviceKind;
+  x: number;
+  y: number;
+  last_seen_at: Date | null;
+  antennas: { port: number; zoneId: string; side: 'inside' | 'outside' | null }[];
+}
+
+interface OpeningRow {
+  x: number;
+  y: number;
+  kind: 'door' | 'opening';
+  zone_a_id: string;
+  zone_b_id: string;
 }
 
 const FLOOR_SELECT = `
@@ -60,6 +88,23 @@ function toZoneDto(r: ZoneRow): ZoneDto {
   };
 }
 
+function toPlacedDeviceDto(r: DeviceRow): PlacedDeviceDto {
+  return {
+    id: r.id,
+    code: r.code,
+    name: r.name,
+    kind: r.kind,
+    x: r.x,
+    y: r.y,
+    lastSeenAt: r.last_seen_at?.toISOString() ?? null,
+    antennas: r.antennas,
+  };
+}
+
+function toOpeningDto(r: OpeningRow): OpeningDto {
+  return { x: r.x, y: r.y, kind: r.kind, zoneIds: [r.zone_a_id, r.zone_b_id] };
+}
+
 /** Read side of the facility: floors, their zones and drawings. */
 @Injectable()
 export class FacilityService {
@@ -77,7 +122,25 @@ export class FacilityService {
       `SELECT id, code, name, kind, care_unit, polygon, centroid_x, centroid_y FROM zone WHERE floor_id = $1 ORDER BY code`,
       [id],
     );
-    return { ...toFloorSummary(floor), zones: zones.map(toZoneDto) };
+    // Devices mounted on this floor (a device without a position cannot be drawn, so is left out).
+    const devices: DeviceRow[] = await this.dataSource.query(
+      `SELECT d.id, d.code, d.name, d.kind, d.x, d.y, d.last_seen_at,
+              coalesce((SELECT json_agg(json_build_object('port', a.port, 'zoneId', a.zone_id, 'side', a.side)
+                                        ORDER BY a.port)
+                        FROM antenna a WHERE a.device_id = d.id), '[]') AS antennas
+       FROM device d WHERE d.floor_id = $1 AND d.x IS NOT NULL AND d.y IS NOT NULL ORDER BY d.code`,
+      [id],
+    );
+    const openings: OpeningRow[] = await this.dataSource.query(
+      `SELECT x, y, kind, zone_a_id, zone_b_id FROM opening WHERE floor_id = $1 ORDER BY x, y, zone_a_id, zone_b_id`,
+      [id],
+    );
+    return {
+      ...toFloorSummary(floor),
+      zones: zones.map(toZoneDto),
+      devices: devices.map(toPlacedDeviceDto),
+      openings: openings.map(toOpeningDto),
+    };
   }
 
   async getFloorPlanSvg(id: string): Promise<string> {

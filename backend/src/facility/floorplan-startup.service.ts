@@ -18,6 +18,6 @@ export class FloorplanStartupService {
   async importAll(): Promise<void> {
     const sites = findSitePlans(this.config.floorplansDir);
     if (sites.length === 0) this.logger.warn({ dir: this.config.floorplansDir }, 'no site plans found to import');
-    for (const dir of sites) await this.importer.importSite(SYSTEM_ACTOR, loadSitePlan(dir));
+    for (const dir of sites) await this.importer.importSite(SYSTEM_ACTOR, loadSitePlan(dir), { onlyIfChanged: true });
   }
 }

@@ -1,13 +1,18 @@
-import { Controller, Get, Header, Param, ParseUUIDPipe } from '@nestjs/common';
+import { Controller, Get, Header, Param, ParseUUIDPipe, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FloorDetailDto, FloorSummaryDto } from '@wardtrack/contracts';
+import type { FastifyReply } from 'fastify';
 import { AnyStaff } from '@backend/auth/access.decorator';
+import { FacilityAdminService } from './facility-admin.service';
 import { FacilityService } from './facility.service';
 
 @ApiTags('facility')
 @Controller('floors')
 export class FloorsController {
-  constructor(private readonly facility: FacilityService) {}
+  constructor(
+    private readonly facility: FacilityService,
+    private readonly admin: FacilityAdminService,
+  ) {}
 
   @Get()
   @AnyStaff()
@@ -25,13 +30,17 @@ export class FloorsController {
 
   @Get(':id/plan')
   @AnyStaff()
-  @Header('Content-Type', 'image/svg+xml; charset=utf-8')
   @Header('Cache-Control', 'private, max-age=300')
-  // The drawing is ours, but an SVG can carry script: forbid it from running if opened directly.
+  // The drawing is sanitised, but an SVG can carry script: forbid it from running if opened directly.
   @Header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
-  @ApiProduces('image/svg+xml')
-  @ApiOperation({ summary: 'The floor plan drawing (SVG, coordinates in metres)' })
-  plan(@Param('id', ParseUUIDPipe) id: string): Promise<string> {
-    return this.facility.getFloorPlanSvg(id);
+  @ApiProduces('image/svg+xml', 'image/png')
+  @ApiOperation({ summary: 'The floor plan drawing (SVG in metres, or an uploaded PNG)' })
+  async plan(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Buffer | string> {
+    const plan = await this.admin.getFloorPlan(id);
+    void reply.type(plan.contentType === 'image/svg+xml' ? 'image/svg+xml; charset=utf-8' : plan.contentType);
+    return plan.body;
   }
 }

@@ -43,6 +43,8 @@ export const WARD_4_WEST: FloorDetailDto = {
       centroid: [45, 30],
     },
   ],
+  devices: [],
+  openings: [],
 };
 
 export const ICU_FLOOR: FloorSummaryDto = {
@@ -59,7 +61,7 @@ export const ICU_FLOOR: FloorSummaryDto = {
   planUrl: '/api/v1/floors/floor-icu/plan',
 };
 
-export const ICU_DETAIL: FloorDetailDto = { ...ICU_FLOOR, zones: [] };
+export const ICU_DETAIL: FloorDetailDto = { ...ICU_FLOOR, zones: [], devices: [], openings: [] };
 
 /** A tag location on 4 West; override what the test is about. */
 export function tagAt(tagId: string, overrides: Partial<TagLocationDto> = {}): TagLocationDto {
