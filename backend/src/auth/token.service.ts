@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { USER_ROLES, type UserRole } from '@wardtrack/contracts';
 import jwt from 'jsonwebtoken';
@@ -39,6 +40,8 @@ export class TokenService {
       expiresIn: this.config.auth.tokenTtlSeconds,
       issuer: 'wardtrack',
       audience: 'wardtrack-api',
+      // A unique id per token: two tokens issued in the same second are still different tokens.
+      jwtid: randomUUID(),
     });
   }
 
