@@ -35,6 +35,10 @@ describe('the floor-plan map in a browser', () => {
 
   it('lets a nurse sign in and see tagged equipment on the floor plan', async () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
     await page.goto(app.url);
     await page.getByLabel('Email').fill('nurse@wardtrack.demo');
     await page.getByLabel('Password').fill('wardtrack-demo');
@@ -48,6 +52,15 @@ describe('the floor-plan map in a browser', () => {
       .getByText(/Infusion pump IP-\d+/)
       .first()
       .waitFor();
+    // The floor plan drawing itself is shown (not only the zone outlines).
+    const plan = page.locator('img.leaflet-image-layer');
+    await plan.waitFor({ state: 'visible' });
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('img.leaflet-image-layer');
+      return img !== null && img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().width > 300;
+    });
+    // Nothing the page needs is blocked by our Content-Security-Policy.
+    expect(consoleErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
     await page.screenshot({ path: join(RESULTS, 'map.png') });
   });
 
