@@ -124,4 +124,33 @@ describe('ingest robustness and device health', () => {
       { numRuns: 300 },
     );
   });
+
+  it('reads a time without an offset in the site time zone (the demo hospital is in Europe/London)', async () => {
+    const instant = Math.floor((Date.now() - 5_000) / 1000) * 1000;
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Europe/London',
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      })
+        .formatToParts(instant)
+        .map((p) => [p.type, p.value]),
+    );
+    const local = `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+    const res = await post(
+      'generic',
+      JSON.stringify({ reads: [{ tagId: 'LOCALTIME1', antenna: 1, rssi: -50, seenAt: local }] }),
+    );
+    expect(res.status).toBe(202);
+    const location = await eventually(async () => {
+      const r = await sut.request('GET', '/api/v1/tags/LOCALTIME1/location', { token: biomed });
+      return r.status === 200 ? (r.body as TagLocationDto) : undefined;
+    });
+    expect(new Date(location.lastSeenAt).getTime()).toBe(instant);
+  });
 });

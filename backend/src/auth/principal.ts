@@ -18,6 +18,8 @@ export interface DevicePrincipal {
   code: string;
   kind: string;
   vendorFormat: string;
+  /** The site's IANA time zone, for reader times sent without an offset; null if unplaced. */
+  timeZone: string | null;
 }
 
 /** Who is calling: a signed-in person or a reader/gateway with its own key. */

@@ -73,3 +73,34 @@ describe('parseIsoInstant calendar checks', () => {
     expect(parseIsoInstant('2028-02-29T00:00:00Z')).toBe(Date.UTC(2028, 1, 29));
   });
 });
+
+describe('parseIsoInstant with the site time zone (reader times without an offset)', () => {
+  it('refuses a local time when no site time zone is known', () => {
+    expect(parseIsoInstant('2026-07-01T10:00:00')).toBeNull();
+  });
+
+  it.each([
+    ['summer time in London', '2026-07-01T10:00:00.250', 'Europe/London', '2026-07-01T09:00:00.250Z'],
+    ['winter in London', '2026-01-15T10:00:00', 'Europe/London', '2026-01-15T10:00:00.000Z'],
+    ['New York in winter', '2026-01-15T10:00:00', 'America/New_York', '2026-01-15T15:00:00.000Z'],
+    ['Kolkata (half-hour offset)', '2026-05-01T12:00:00', 'Asia/Kolkata', '2026-05-01T06:30:00.000Z'],
+    [
+      'the repeated hour when clocks go back: the first one',
+      '2026-10-25T01:30:00',
+      'Europe/London',
+      '2026-10-25T00:30:00.000Z',
+    ],
+    [
+      'the missing hour when clocks go forward: read as after the change',
+      '2026-03-29T01:30:00',
+      'Europe/London',
+      '2026-03-29T01:30:00.000Z',
+    ],
+  ])('reads %s', (_label, value, zone, expected) => {
+    expect(new Date(parseIsoInstant(value, zone)!).toISOString()).toBe(expected);
+  });
+
+  it('ignores the site zone when the time carries its own offset', () => {
+    expect(parseIsoInstant('2026-07-01T10:00:00+02:00', 'Europe/London')).toBe(Date.UTC(2026, 6, 1, 8, 0, 0));
+  });
+});

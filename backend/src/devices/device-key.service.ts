@@ -13,6 +13,8 @@ interface DeviceKeyRow {
   vendor_format: string;
   /** The current key's hash, or the previous key's while its grace period after a rotation lasts. */
   key_hash: string;
+  /** IANA time zone of the device's site; null while it is placed nowhere. */
+  time_zone: string | null;
 }
 
 /**
@@ -32,16 +34,32 @@ export class DeviceKeyService {
     const cacheKey = hashDeviceKey(key);
     const hit = this.cache.get(cacheKey);
     if (hit && hit.until > now) return hit.device;
+    // The site's time zone comes with the device: readers that send local times are read in it.
     const rows: DeviceKeyRow[] = await this.dataSource.query(
-      `SELECT id, code, kind, vendor_format, key_hash FROM device WHERE key_prefix = $1 AND revoked_at IS NULL
-       UNION ALL
-       SELECT id, code, kind, vendor_format, previous_key_hash FROM device
-       WHERE previous_key_prefix = $1 AND previous_key_valid_until > now() AND revoked_at IS NULL`,
+      `WITH candidate AS (
+         SELECT id, code, kind, vendor_format, key_hash, floor_id FROM device
+         WHERE key_prefix = $1 AND revoked_at IS NULL
+         UNION ALL
+         SELECT id, code, kind, vendor_format, previous_key_hash, floor_id FROM device
+         WHERE previous_key_prefix = $1 AND previous_key_valid_until > now() AND revoked_at IS NULL)
+       SELECT c.id, c.code, c.kind, c.vendor_format, c.key_hash, s.time_zone
+       FROM candidate c
+       LEFT JOIN floor f ON f.id = COALESCE(c.floor_id,
+         (SELECT z.floor_id FROM antenna a JOIN zone z ON z.id = a.zone_id WHERE a.device_id = c.id LIMIT 1))
+       LEFT JOIN building b ON b.id = f.building_id
+       LEFT JOIN site s ON s.id = b.site_id`,
       [prefix],
     );
     const row = rows.find((r) => keyMatches(key, r.key_hash));
     const device: DevicePrincipal | null = row
-      ? { type: 'device', id: row.id, code: row.code, kind: row.kind, vendorFormat: row.vendor_format }
+      ? {
+          type: 'device',
+          id: row.id,
+          code: row.code,
+          kind: row.kind,
+          vendorFormat: row.vendor_format,
+          timeZone: row.time_zone,
+        }
       : null;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(cacheKey, { device, until: now + CACHE_MS });

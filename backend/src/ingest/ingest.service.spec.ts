@@ -7,7 +7,14 @@ import type { DeviceHealthService } from './device-health.service';
 import { IngestService } from './ingest.service';
 
 const NOW = Date.UTC(2026, 10, 25, 10, 0, 0);
-const device: DevicePrincipal = { type: 'device', id: 'dev-1', code: 'RDR-1', kind: 'rfid_reader', vendorFormat: 'x' };
+const device: DevicePrincipal = {
+  type: 'device',
+  id: 'dev-1',
+  code: 'RDR-1',
+  kind: 'rfid_reader',
+  vendorFormat: 'x',
+  timeZone: null,
+};
 
 /** Keeps what was enqueued, in memory. */
 class RecordingQueue implements BatchQueue {

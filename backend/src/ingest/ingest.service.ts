@@ -96,7 +96,9 @@ export class IngestService {
     const max = this.config.ingest.maxReadsPerBatch;
     let parsed;
     try {
-      parsed = entry.parse(entry.vendor ? this.vendorItems(body, max) : this.genericBody(body), now);
+      parsed = entry.parse(entry.vendor ? this.vendorItems(body, max) : this.genericBody(body), now, {
+        siteTimeZone: device.timeZone,
+      });
       if (parsed.problems.length > 0) throw invalidBatch(parsed.problems);
       if (parsed.observations.length > max) throw batchTooLarge(parsed.observations.length, max);
       if (entry.vendor && parsed.observations.length === 0 && parsed.deviceSeenAt === null) {

@@ -3,7 +3,7 @@ import { normaliseTagId } from '@backend/common/tag-id.pipe';
 import { parseIsoInstant } from '@backend/common/time';
 import type { TagObservation } from '@backend/queue/queue.contract';
 import type { IngestProblem } from '../ingest-error';
-import type { ParsedBatch } from './parsed-batch';
+import type { ParseContext, ParsedBatch } from './parsed-batch';
 
 /**
  * Wardtrack's own format, for readers and middleware that can be configured to send it:
@@ -77,7 +77,7 @@ function toProblem(e: ErrorObject, base: string): IngestProblem {
 const MAX_FUTURE_MS = 5 * 60_000;
 
 /** Validates with the compiled schema and normalises to observations. `now` bounds future times. */
-export function parseGenericBatch(body: unknown, now: number): ParsedBatch {
+export function parseGenericBatch(body: unknown, now: number, context?: ParseContext): ParsedBatch {
   let reads: unknown;
   let clientBatchId: string | null = null;
   if (Array.isArray(body)) {
@@ -105,12 +105,14 @@ export function parseGenericBatch(body: unknown, now: number): ParsedBatch {
   const observations: TagObservation[] = [];
   for (let i = 0; i < valid.length; i++) {
     const r = valid[i];
-    const seenAt = typeof r.seenAt === 'number' ? r.seenAt : parseIsoInstant(r.seenAt);
+    const seenAt = typeof r.seenAt === 'number' ? r.seenAt : parseIsoInstant(r.seenAt, context?.siteTimeZone);
     if (seenAt === null) {
       problems.push({
         index: i,
         field: `reads[${i}].seenAt`,
-        message: 'must be an ISO-8601 time with offset (e.g. 2026-11-25T10:00:00.123Z) or epoch milliseconds',
+        message: context?.siteTimeZone
+          ? 'must be an ISO-8601 time (e.g. 2026-11-25T10:00:00.123Z; without an offset it is read in the site time zone) or epoch milliseconds'
+          : 'must be an ISO-8601 time with offset (e.g. 2026-11-25T10:00:00.123Z) or epoch milliseconds (this reader is placed on no site, so local times cannot be read)',
       });
     } else if (seenAt > now + MAX_FUTURE_MS) {
       problems.push({

@@ -15,4 +15,9 @@ export interface ParsedBatch {
 }
 
 /** A pure format parser: no clock of its own (`now` bounds future times), no I/O. */
-export type FormatParser = (body: unknown, now: number) => ParsedBatch;
+export type FormatParser = (body: unknown, now: number, context?: ParseContext) => ParsedBatch;
+
+/** What a parser knows of the sender: its site's time zone reads times sent without an offset. */
+export interface ParseContext {
+  siteTimeZone: string | null;
+}
