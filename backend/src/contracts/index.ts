@@ -40,7 +40,16 @@ export const DEVICE_KINDS = ['rfid_reader', 'ble_gateway'] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
 /** Ingest formats accepted at `POST /api/v1/ingest/{format}`. */
-export const INGEST_FORMATS = ['generic', 'impinj-iot', 'impinj-speedway', 'zebra-iotc'] as const;
+export const INGEST_FORMATS = [
+  'generic',
+  'impinj-iot',
+  'impinj-speedway',
+  'zebra-iotc',
+  'minew',
+  'ingics',
+  'cassia',
+  'ruuvi',
+] as const;
 export type IngestFormat = (typeof INGEST_FORMATS)[number];
 
 /** Equipment status as a nurse or biomed sees it. */

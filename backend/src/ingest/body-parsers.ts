@@ -21,8 +21,8 @@ export class RawIngestBody {
   ) {}
 }
 
-/** Streaming media types readers use for one JSON value per line. */
-const STREAM_TYPES = ['application/x-ndjson', 'application/jsonl', 'text/plain'];
+/** Streaming media types readers use for one value per line (Cassia posts its SSE scan stream as text/event-stream). */
+const STREAM_TYPES = ['application/x-ndjson', 'application/jsonl', 'text/plain', 'text/event-stream'];
 
 function isIngest(request: { url: string }): boolean {
   return request.url.startsWith(INGEST_PATH_PREFIX);

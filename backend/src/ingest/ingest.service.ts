@@ -5,10 +5,14 @@ import type { DevicePrincipal } from '@backend/auth/principal';
 import { APP_CONFIG, type AppConfig } from '@backend/config/app-config';
 import { BATCH_QUEUE, type BatchQueue, type ObservationBatch } from '@backend/queue/queue.contract';
 import { RawIngestBody } from './body-parsers';
+import { parseCassiaBatch } from './formats/cassia.format';
 import { parseGenericBatch } from './formats/generic.format';
+import { parseIngicsBatch } from './formats/ingics.format';
 import { parseImpinjIotBatch } from './formats/impinj-iot.format';
 import { parseImpinjSpeedwayBatch } from './formats/impinj-speedway.format';
+import { parseMinewBatch } from './formats/minew.format';
 import type { FormatParser } from './formats/parsed-batch';
+import { parseRuuviBatch } from './formats/ruuvi.format';
 import { parseZebraIotcBatch } from './formats/zebra-iotc.format';
 import { FramingError, splitJsonValues } from './framing';
 import { DeviceRateLimiter } from './device-rate-limiter';
@@ -31,6 +35,12 @@ interface FormatEntry {
    * heartbeat is refused. The generic format takes exactly one JSON document, as it always has.
    */
   vendor: boolean;
+  /**
+   * Vendor formats whose gateways also send text lines (Ingics `$GPRP,...`, Cassia SSE
+   * `data: {...}`): a body that does not start as JSON is handed over as its non-blank lines,
+   * one string item per line, for the parser to read.
+   */
+  textLines?: boolean;
 }
 
 const PARSERS: Record<IngestFormat, FormatEntry> = {
@@ -38,6 +48,10 @@ const PARSERS: Record<IngestFormat, FormatEntry> = {
   'impinj-iot': { parse: parseImpinjIotBatch, vendor: true },
   'impinj-speedway': { parse: parseImpinjSpeedwayBatch, vendor: true },
   'zebra-iotc': { parse: parseZebraIotcBatch, vendor: true },
+  minew: { parse: parseMinewBatch, vendor: true },
+  ingics: { parse: parseIngicsBatch, vendor: true, textLines: true },
+  cassia: { parse: parseCassiaBatch, vendor: true, textLines: true },
+  ruuvi: { parse: parseRuuviBatch, vendor: true },
 };
 
 /**
@@ -96,9 +110,13 @@ export class IngestService {
     const max = this.config.ingest.maxReadsPerBatch;
     let parsed;
     try {
-      parsed = entry.parse(entry.vendor ? this.vendorItems(body, max) : this.genericBody(body), now, {
-        siteTimeZone: device.timeZone,
-      });
+      parsed = entry.parse(
+        entry.vendor ? this.vendorItems(body, max, entry.textLines === true) : this.genericBody(body),
+        now,
+        {
+          siteTimeZone: device.timeZone,
+        },
+      );
       if (parsed.problems.length > 0) throw invalidBatch(parsed.problems);
       if (parsed.observations.length > max) throw batchTooLarge(parsed.observations.length, max);
       if (entry.vendor && parsed.observations.length === 0 && parsed.deviceSeenAt === null) {
@@ -160,9 +178,11 @@ export class IngestService {
   }
 
   /** The items of a vendor body, split out of NDJSON or concatenated objects when needed. */
-  private vendorItems(body: unknown, max: number): unknown[] {
+  private vendorItems(body: unknown, max: number, textLines: boolean): unknown[] {
     let items: unknown[];
-    if (body instanceof RawIngestBody) {
+    if (body instanceof RawIngestBody && textLines && !/^\s*[[{]/.test(body.text)) {
+      items = textLinesOf(body.text, max);
+    } else if (body instanceof RawIngestBody) {
       try {
         items = splitJsonValues(body.text, max);
       } catch (e) {
@@ -178,9 +198,22 @@ export class IngestService {
   }
 }
 
+/** The non-blank lines of a text body (LF or CRLF), at most `max` + 1 of them. */
+function textLinesOf(text: string, max: number): string[] {
+  const lines: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim() === '') continue;
+    lines.push(line.trim());
+    if (lines.length > max) break;
+  }
+  return lines;
+}
+
 function contentHash(observations: ObservationBatch['observations'], deviceSeenAt: number | null): string {
   const hash = createHash('sha256');
-  for (const o of observations) hash.update(`${o.tagId}|${o.antenna}|${o.rssi}|${o.seenAt}|${o.tech}\n`);
+  for (const o of observations) {
+    hash.update(`${o.tagId}|${o.antenna}|${o.rssi}|${o.seenAt}|${o.tech}|${JSON.stringify(o.telemetry ?? null)}\n`);
+  }
   hash.update(`seen:${deviceSeenAt}`);
   return hash.digest('base64url');
 }

@@ -16,6 +16,8 @@ export interface TagObservation {
   rssi: number | null;
   /** When the device heard the tag, epoch milliseconds (UTC). */
   seenAt: number;
+  /** What a BLE tag reported of itself (battery, temperature), when its frames carry it. */
+  telemetry?: { batteryMv?: number; batteryPercent?: number; temperatureC?: number };
 }
 
 /** One accepted POST: one job. */
