@@ -14,6 +14,7 @@ import { FacilityModule } from './facility/facility.module';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { LocationModule } from './location/location.module';
+import { MqttModule } from './mqtt/mqtt.module';
 import { WorkerModule } from './location/worker.module';
 import { QueueModule } from './queue/queue.module';
 import { StartupService } from './startup.service';
@@ -42,6 +43,8 @@ export class AppModule {
     ];
     if (api)
       imports.push(AuthModule, DevicesModule, FacilityModule, LocationModule, IngestModule, EpcModule, AlertsModule);
+    // The device-topic and telemetry routes always; the MQTT subscriber only when MQTT_URL is set.
+    if (api) imports.push(MqttModule.forRoot(config));
     if (worker) imports.push(WorkerModule, AlertsWorkerModule);
     if (api && config.embedded) imports.push(DemoModule);
     return { module: AppModule, imports, providers: api ? [StartupService] : [] };

@@ -179,6 +179,10 @@ describe('audit log', () => {
         path: `/api/v1/devices/${reader.id}/antennas`,
         body: { antennas: [{ port: 1, zoneId: zones[1].id }] },
       },
+      'PUT /api/v1/devices/:id/mqtt': {
+        path: `/api/v1/devices/${reader.id}/mqtt`,
+        body: { topic: 'wardtrack/devices/RDR-AUDIT/tags' },
+      },
       'POST /api/v1/sites': {
         path: '/api/v1/sites',
         body: { code: 'mut-site', name: 'Mutation site', timeZone: 'UTC' },

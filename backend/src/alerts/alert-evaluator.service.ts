@@ -6,6 +6,13 @@ import { APP_CONFIG, type AppConfig } from '@backend/config/app-config';
 import { LOGGER } from '@backend/config/config.module';
 import { AlertsService, type DetailsPatch } from './alerts.service';
 import { type DeviceOfflineDecision, evaluateDeviceOffline, type MonitoredDevice } from './rules/device-offline.rule';
+import {
+  evaluateLowBattery,
+  type LowBatteryDecision,
+  MV_HYSTERESIS,
+  PERCENT_HYSTERESIS,
+  type TagBattery,
+} from './rules/low-battery.rule';
 
 // Any constant works as long as every Wardtrack process uses the same one (and it differs from the migration lock).
 const EVALUATION_LOCK_KEY = 0x616c7274; // "alrt"
@@ -13,8 +20,8 @@ const EVALUATION_LOCK_KEY = 0x616c7274; // "alrt"
 /** What one evaluation did; `skipped` when another worker held the evaluation lock. */
 export interface EvaluationReport {
   skipped: boolean;
-  opened: { alertId: string; subjectLabel: string }[];
-  resolved: { alertId: string; subjectLabel: string; reason: string }[];
+  opened: { alertId: string; subjectLabel: string; kind?: string }[];
+  resolved: { alertId: string; subjectLabel: string; reason: string; kind?: string }[];
 }
 
 /**
@@ -41,7 +48,7 @@ export class AlertEvaluatorService implements OnApplicationBootstrap, BeforeAppl
     this.schedule();
     this.logger.info(
       { everySeconds: this.config.alerts.evaluationIntervalSeconds },
-      'alert evaluation scheduled (device_offline)',
+      'alert evaluation scheduled (device_offline, low_battery)',
     );
   }
 
@@ -76,11 +83,59 @@ export class AlertEvaluatorService implements OnApplicationBootstrap, BeforeAppl
         EVALUATION_LOCK_KEY,
       ]);
       if (!locked) return { skipped: true, opened: [], resolved: [] };
-      return this.deviceOffline(tx, now);
+      const offline = await this.deviceOffline(tx, now);
+      const battery = await this.lowBattery(tx, now);
+      return {
+        skipped: false,
+        opened: [
+          ...offline.opened.map((a) => ({ ...a, kind: 'device_offline' })),
+          ...battery.opened.map((a) => ({ ...a, kind: 'low_battery' })),
+        ],
+        resolved: [
+          ...offline.resolved.map((a) => ({ ...a, kind: 'device_offline' })),
+          ...battery.resolved.map((a) => ({ ...a, kind: 'low_battery' })),
+        ],
+      };
     });
-    for (const a of report.opened) this.logger.warn({ alert: 'device_offline', ...a }, 'alert opened');
-    for (const a of report.resolved) this.logger.info({ alert: 'device_offline', ...a }, 'alert resolved');
+    for (const a of report.opened) this.logger.warn({ alert: a.kind, ...a }, 'alert opened');
+    for (const a of report.resolved) this.logger.info({ alert: a.kind, ...a }, 'alert resolved');
     return report;
+  }
+
+  private async lowBattery(tx: EntityManager, now: Date): Promise<EvaluationReport> {
+    const settings = { percent: this.config.alerts.lowBatteryPercent, mv: this.config.alerts.lowBatteryMv };
+    const unresolved = await this.alerts.unresolved('low_battery', 'tag', { tx });
+    const alertedIds = unresolved.map((a) => a.subjectId);
+    const tags = await batteryCandidates(tx, settings, alertedIds);
+    const decisions = evaluateLowBattery(tags, alertedIds, settings);
+    const of = <A extends LowBatteryDecision['action']>(action: A) =>
+      decisions.filter((d): d is Extract<LowBatteryDecision, { action: A }> => d.action === action);
+    const opening = of('open');
+    const raised = await this.alerts.raiseMany(
+      'low_battery',
+      opening.map(({ tag, label, details }) => ({
+        subject: { type: 'tag', id: tag.tagId, label },
+        fields: { severity: 'warning', siteId: tag.siteId ?? null, careUnit: tag.careUnit ?? null, details },
+      })),
+      { tx, at: now },
+    );
+    const labels = new Map(opening.map((d) => [d.tag.tagId, d.label]));
+    const resolving = of('resolve');
+    const resolved: EvaluationReport['resolved'] = [];
+    const byReason = new Map<string, string[]>();
+    for (const d of resolving) byReason.set(d.reason, [...(byReason.get(d.reason) ?? []), d.tagId]);
+    for (const [reason, ids] of byReason) {
+      for (const r of await this.alerts.resolveMany('low_battery', 'tag', ids, reason, { tx, at: now })) {
+        resolved.push({ alertId: r.id, subjectLabel: r.subjectLabel, reason });
+      }
+    }
+    return {
+      skipped: false,
+      opened: raised
+        .filter((r) => r.opened)
+        .map((r) => ({ alertId: r.id, subjectLabel: labels.get(r.subjectId) ?? r.subjectId })),
+      resolved,
+    };
   }
 
   private async deviceOffline(tx: EntityManager, now: Date): Promise<EvaluationReport> {
@@ -170,5 +225,44 @@ async function monitoredDevices(tx: EntityManager): Promise<MonitoredDevice[]> {
     lastSeenAt: r.last_seen_at,
     createdAt: r.created_at,
     revokedAt: r.revoked_at,
+  }));
+}
+
+/**
+ * Tags whose battery is low or within the hysteresis of low, plus every tag with an unresolved
+ * alert, with the asset each is attached to and the site and care unit it was last located in.
+ */
+async function batteryCandidates(
+  tx: EntityManager,
+  settings: { percent: number; mv: number },
+  alertedIds: string[],
+): Promise<TagBattery[]> {
+  const rows = await tx.query<
+    {
+      tag_id: string;
+      battery_mv: number | null;
+      battery_percent: number | null;
+      asset_name: string | null;
+      site_id: string | null;
+      care_unit: string | null;
+    }[]
+  >(
+    `SELECT t.tag_id, t.battery_mv, t.battery_percent, a.name AS asset_name, b.site_id, z.care_unit
+     FROM tag_telemetry t
+     LEFT JOIN asset a ON a.tag_id = t.tag_id
+     LEFT JOIN tag_location l ON l.tag_id = t.tag_id
+     LEFT JOIN zone z ON z.id = l.zone_id
+     LEFT JOIN floor f ON f.id = l.floor_id
+     LEFT JOIN building b ON b.id = f.building_id
+     WHERE t.battery_percent < $1 OR t.battery_mv < $2 OR t.tag_id = ANY($3::text[])`,
+    [settings.percent + PERCENT_HYSTERESIS, settings.mv + MV_HYSTERESIS, alertedIds],
+  );
+  return rows.map((r) => ({
+    tagId: r.tag_id,
+    batteryMv: r.battery_mv,
+    batteryPercent: r.battery_percent,
+    assetName: r.asset_name,
+    siteId: r.site_id,
+    careUnit: r.care_unit,
   }));
 }

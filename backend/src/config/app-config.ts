@@ -68,6 +68,15 @@ class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000) INGEST_RATE_PER_DEVICE?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000) INGEST_BURST_PER_DEVICE?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000000) INGEST_MAX_BACKLOG?: number;
+  @IsOptional()
+  @Matches(/^(mqtts?|wss?|tcp|ssl):\/\/\S+$/, {
+    message: 'MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL like mqtt://broker.hospital.example:1883',
+  })
+  MQTT_URL?: string;
+  @IsOptional() @IsString() MQTT_USERNAME?: string;
+  @IsOptional() @IsString() MQTT_PASSWORD?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(99) LOW_BATTERY_PERCENT?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10000) LOW_BATTERY_MV?: number;
 }
 
 /** Typed configuration injected wherever settings are needed; nothing else reads process.env. */
@@ -94,7 +103,16 @@ export interface AppConfig {
    * A device silent longer than `deviceOfflineAfterSeconds` gets a device_offline alert, resolved once it has
    * been heard steadily for `deviceOnlineResolveSeconds`; the worker evaluates every `evaluationIntervalSeconds`.
    */
-  alerts: { deviceOfflineAfterSeconds: number; deviceOnlineResolveSeconds: number; evaluationIntervalSeconds: number };
+  alerts: {
+    deviceOfflineAfterSeconds: number;
+    deviceOnlineResolveSeconds: number;
+    evaluationIntervalSeconds: number;
+    /** A tag battery below either threshold gets a low_battery alert. */
+    lowBatteryPercent: number;
+    lowBatteryMv: number;
+  };
+  /** MQTT ingest: subscribe to each device's topic on this broker; off when url is null. */
+  mqtt: { url: string | null; username: string | null; password: string | null };
   version: string;
 }
 
@@ -174,6 +192,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = reso
       deviceOfflineAfterSeconds: vars.DEVICE_OFFLINE_AFTER_SECONDS ?? 300,
       deviceOnlineResolveSeconds: vars.DEVICE_ONLINE_RESOLVE_SECONDS ?? 120,
       evaluationIntervalSeconds: vars.ALERT_EVALUATION_INTERVAL_SECONDS ?? 30,
+      lowBatteryPercent: vars.LOW_BATTERY_PERCENT ?? 20,
+      lowBatteryMv: vars.LOW_BATTERY_MV ?? 2500,
+    },
+    mqtt: {
+      url: vars.MQTT_URL ?? null,
+      username: vars.MQTT_USERNAME ?? null,
+      password: vars.MQTT_PASSWORD ?? null,
     },
     version,
   };

@@ -44,6 +44,7 @@ export const INGEST_FORMATS = [
   'generic',
   'impinj-iot',
   'impinj-speedway',
+  'impinj-smartreader',
   'zebra-iotc',
   'minew',
   'ingics',

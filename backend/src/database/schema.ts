@@ -10,6 +10,7 @@ import { Alerts1764300000000 } from './migrations/1764300000000-Alerts';
 import { DeviceHealth1764400000000 } from './migrations/1764400000000-DeviceHealth';
 import { FloorPlanImages1764500000000 } from './migrations/1764500000000-FloorPlanImages';
 import { WalkingGraph1764600000000 } from './migrations/1764600000000-WalkingGraph';
+import { MqttAndTelemetry1764700000000 } from './migrations/1764700000000-MqttAndTelemetry';
 
 /** Every entity, listed explicitly (no glob loading: it breaks under bundlers and ESM). */
 export const ENTITIES = [User, AuditLogEntry, Site, Building, Floor, Zone, Device, Antenna, Asset, Alert];
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   DeviceHealth1764400000000,
   FloorPlanImages1764500000000,
   WalkingGraph1764600000000,
+  MqttAndTelemetry1764700000000,
 ];

@@ -18,7 +18,8 @@ export class IngestController {
       'Authenticate with the device API key in X-Api-Key (or as the HTTP Basic password). ' +
       'A 400 names the failing item index and field; nothing of a rejected batch is queued. ' +
       'Formats: generic (Wardtrack JSON, one document); impinj-iot (R700/R720 IoT device interface events), ' +
-      'impinj-speedway (Speedway Connect records), zebra-iotc (Zebra IoT Connector events); BLE gateways: ' +
+      'impinj-speedway (Speedway Connect records), zebra-iotc (Zebra IoT Connector events), impinj-smartreader ' +
+      '(SmartReader tag events, also over MQTT); BLE gateways: ' +
       'minew (G1/MG3 array), ingics ($GPRP lines, {data:[lines]}, iGS03 JSON), cassia (SSE scan lines), ' +
       'ruuvi (Ruuvi Gateway JSON). The vendor formats take a JSON array, one object, NDJSON lines or objects ' +
       'back to back (ingics and cassia also plain text lines), and name problems items[i].<field>.',

@@ -6,5 +6,7 @@ import { IngestService } from './ingest.service';
 @Module({
   controllers: [IngestController],
   providers: [IngestService, DeviceHealthService],
+  // MQTT messages take the same path as HTTP posts, with the same per-device rate limit.
+  exports: [IngestService],
 })
 export class IngestModule {}

@@ -9,6 +9,7 @@ import { parseCassiaBatch } from './formats/cassia.format';
 import { parseGenericBatch } from './formats/generic.format';
 import { parseIngicsBatch } from './formats/ingics.format';
 import { parseImpinjIotBatch } from './formats/impinj-iot.format';
+import { parseImpinjSmartReaderBatch } from './formats/impinj-smartreader.format';
 import { parseImpinjSpeedwayBatch } from './formats/impinj-speedway.format';
 import { parseMinewBatch } from './formats/minew.format';
 import type { FormatParser } from './formats/parsed-batch';
@@ -47,6 +48,7 @@ const PARSERS: Record<IngestFormat, FormatEntry> = {
   generic: { parse: parseGenericBatch, vendor: false },
   'impinj-iot': { parse: parseImpinjIotBatch, vendor: true },
   'impinj-speedway': { parse: parseImpinjSpeedwayBatch, vendor: true },
+  'impinj-smartreader': { parse: parseImpinjSmartReaderBatch, vendor: true },
   'zebra-iotc': { parse: parseZebraIotcBatch, vendor: true },
   minew: { parse: parseMinewBatch, vendor: true },
   ingics: { parse: parseIngicsBatch, vendor: true, textLines: true },

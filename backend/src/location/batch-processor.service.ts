@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { ObservationBatch } from '@backend/queue/queue.contract';
-import { LocationRepository } from './location.repository';
+import type { ObservationBatch, TagObservation } from '@backend/queue/queue.contract';
+import { LocationRepository, type TagTelemetry } from './location.repository';
 import type { AntennaCoverage } from './zone-resolver';
 import { resolveZoneFixes } from './zone-resolver';
 
@@ -40,6 +40,7 @@ export class BatchProcessorService {
       if (!fresh) return { replay: true, changes: 0 };
       const changes = await this.locations.applyFixes(tx, batch.deviceId, fixes);
       const moved = changes.filter((c) => c.moved).length;
+      await this.locations.upsertTelemetry(tx, newestTelemetry(batch.observations));
       await this.locations.finishBatch(tx, batch, moved, lastSeen);
       return { replay: false, changes: moved };
     });
@@ -57,4 +58,41 @@ export class BatchProcessorService {
     this.coverageCache.set(deviceId, { coverage, until: now + COVERAGE_CACHE_MS });
     return coverage;
   }
+}
+
+/** Per tag, the newest value of each telemetry field in the batch; empty when no read carries any. */
+export function newestTelemetry(observations: readonly TagObservation[]): TagTelemetry[] {
+  const byTag = new Map<string, TagTelemetry & { at: { mv: number; pct: number; temp: number } }>();
+  for (const o of observations) {
+    const t = o.telemetry;
+    if (!t) continue;
+    let row = byTag.get(o.tagId);
+    if (!row) {
+      row = {
+        tagId: o.tagId,
+        batteryMv: null,
+        batteryPercent: null,
+        temperatureC: null,
+        seenAt: o.seenAt,
+        at: { mv: -Infinity, pct: -Infinity, temp: -Infinity },
+      };
+      byTag.set(o.tagId, row);
+    }
+    if (t.batteryMv !== undefined && o.seenAt >= row.at.mv) {
+      row.batteryMv = t.batteryMv;
+      row.at.mv = o.seenAt;
+    }
+    if (t.batteryPercent !== undefined && o.seenAt >= row.at.pct) {
+      row.batteryPercent = t.batteryPercent;
+      row.at.pct = o.seenAt;
+    }
+    if (t.temperatureC !== undefined && o.seenAt >= row.at.temp) {
+      row.temperatureC = t.temperatureC;
+      row.at.temp = o.seenAt;
+    }
+    if (o.seenAt > row.seenAt) row.seenAt = o.seenAt;
+  }
+  return [...byTag.values()]
+    .filter((r) => r.batteryMv !== null || r.batteryPercent !== null || r.temperatureC !== null)
+    .map(({ at: _at, ...row }) => row);
 }

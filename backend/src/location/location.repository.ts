@@ -17,6 +17,16 @@ export interface LocationChange {
   moved: boolean;
 }
 
+/** The newest telemetry of one tag in a batch (each field from the newest read carrying it). */
+export interface TagTelemetry {
+  tagId: string;
+  batteryMv: number | null;
+  batteryPercent: number | null;
+  temperatureC: number | null;
+  /** Epoch ms of the newest read that carried telemetry. */
+  seenAt: number;
+}
+
 /** Set-based SQL for the worker's hot path (no ORM per row). */
 @Injectable()
 export class LocationRepository {
@@ -122,5 +132,31 @@ export class LocationRepository {
       seenAt: r.last_seen_at,
       moved: r.moved,
     }));
+  }
+
+  /**
+   * Upserts the newest telemetry per tag in one statement. Older reads (replayed buffers) never
+   * overwrite newer values; a field a read does not carry keeps its stored value.
+   */
+  async upsertTelemetry(tx: EntityManager, rows: TagTelemetry[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.query(
+      `INSERT INTO tag_telemetry AS t (tag_id, battery_mv, battery_percent, temperature_c, updated_at)
+         SELECT u.tag_id, u.mv, u.pct, u.temp, to_timestamp(u.seen_ms / 1000.0)
+         FROM unnest($1::text[], $2::int[], $3::real[], $4::real[], $5::float8[]) AS u(tag_id, mv, pct, temp, seen_ms)
+         ON CONFLICT (tag_id) DO UPDATE SET
+           battery_mv = COALESCE(EXCLUDED.battery_mv, t.battery_mv),
+           battery_percent = COALESCE(EXCLUDED.battery_percent, t.battery_percent),
+           temperature_c = COALESCE(EXCLUDED.temperature_c, t.temperature_c),
+           updated_at = EXCLUDED.updated_at
+         WHERE EXCLUDED.updated_at >= t.updated_at`,
+      [
+        rows.map((r) => r.tagId),
+        rows.map((r) => (r.batteryMv === null ? null : Math.round(r.batteryMv))),
+        rows.map((r) => r.batteryPercent),
+        rows.map((r) => r.temperatureC),
+        rows.map((r) => r.seenAt),
+      ],
+    );
   }
 }
