@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { TagLocationDto } from '@wardtrack/contracts';
+import { INGEST_FORMATS, type TagLocationDto } from '@wardtrack/contracts';
 import { eventually, TestApp } from './harness';
 
 /** What operators see of a reader, and what hostile or broken input does to ingest (never a 500). */
@@ -94,8 +94,8 @@ describe('ingest robustness and device health', () => {
   });
 
   it('never answers 500 to random or hostile bodies, in any format or content type', async () => {
-    const formats = ['generic', 'impinj-iot', 'impinj-speedway', 'zebra-iotc'];
-    const contentTypes = ['application/json', 'application/x-ndjson', 'text/plain'];
+    const formats = [...INGEST_FORMATS];
+    const contentTypes = ['application/json', 'application/x-ndjson', 'text/plain', 'text/event-stream'];
     const jsonish = fc.oneof(
       fc.json(),
       fc.string(),
@@ -121,7 +121,7 @@ describe('ingest robustness and device health', () => {
           return res.status < 500;
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   });
 

@@ -67,7 +67,13 @@ describe('tag telemetry', () => {
     const unknown = await sut.request('GET', '/api/v1/tags/NOPE01/telemetry', { token: biomed });
 
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ tagId, batteryPercent: 90, batteryMv: null, temperatureC: null });
+    expect(res.body).toMatchObject({
+      tagId,
+      batteryPercent: 90,
+      batteryMv: null,
+      temperatureC: null,
+      addressType: null,
+    });
     expect([asNurse.status, unknown.status]).toEqual([403, 404]);
   });
 
@@ -88,5 +94,26 @@ describe('tag telemetry', () => {
     const resolved = await evaluator.evaluate();
     expect(resolved.resolved).toEqual([expect.objectContaining({ subjectLabel: tagId, kind: 'low_battery' })]);
     expect(await lowBattery('open')).toEqual([]);
+  });
+
+  it('notes a random BLE address where the gateway says so (Cassia bdaddrType)', async () => {
+    const line = `data: ${JSON.stringify({
+      bdaddrs: [{ bdaddr: 'D4:11:22:33:44:55', bdaddrType: 'random' }],
+      rssi: -61,
+      adData: '0201060303AAFE',
+    })}`;
+    const res = await sut.request('POST', '/api/v1/ingest/cassia', {
+      apiKey: gateway.apiKey,
+      raw: `${line}\n`,
+      headers: { 'content-type': 'text/event-stream' },
+    });
+    expect(res.status).toBe(202);
+    const telemetry = await eventually(async () => {
+      const r = await sut.request('GET', `/api/v1/tags/${encodeURIComponent('MAC:D4:11:22:33:44:55')}/telemetry`, {
+        token: biomed,
+      });
+      return r.status === 200 ? (r.body as { addressType: string | null }) : undefined;
+    });
+    expect(telemetry.addressType).toBe('random');
   });
 });

@@ -11,6 +11,7 @@ import { DeviceHealth1764400000000 } from './migrations/1764400000000-DeviceHeal
 import { FloorPlanImages1764500000000 } from './migrations/1764500000000-FloorPlanImages';
 import { WalkingGraph1764600000000 } from './migrations/1764600000000-WalkingGraph';
 import { MqttAndTelemetry1764700000000 } from './migrations/1764700000000-MqttAndTelemetry';
+import { TagAddressType1764800000000 } from './migrations/1764800000000-TagAddressType';
 
 /** Every entity, listed explicitly (no glob loading: it breaks under bundlers and ESM). */
 export const ENTITIES = [User, AuditLogEntry, Site, Building, Floor, Zone, Device, Antenna, Asset, Alert];
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   FloorPlanImages1764500000000,
   WalkingGraph1764600000000,
   MqttAndTelemetry1764700000000,
+  TagAddressType1764800000000,
 ];

@@ -73,6 +73,7 @@ export function newestTelemetry(observations: readonly TagObservation[]): TagTel
         batteryMv: null,
         batteryPercent: null,
         temperatureC: null,
+        addressType: null,
         seenAt: o.seenAt,
         at: { mv: -Infinity, pct: -Infinity, temp: -Infinity },
       };
@@ -90,9 +91,12 @@ export function newestTelemetry(observations: readonly TagObservation[]): TagTel
       row.temperatureC = t.temperatureC;
       row.at.temp = o.seenAt;
     }
+    if (t.addressType !== undefined) row.addressType = t.addressType;
     if (o.seenAt > row.seenAt) row.seenAt = o.seenAt;
   }
   return [...byTag.values()]
-    .filter((r) => r.batteryMv !== null || r.batteryPercent !== null || r.temperatureC !== null)
+    .filter(
+      (r) => r.batteryMv !== null || r.batteryPercent !== null || r.temperatureC !== null || r.addressType !== null,
+    )
     .map(({ at: _at, ...row }) => row);
 }

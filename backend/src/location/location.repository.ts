@@ -23,6 +23,7 @@ export interface TagTelemetry {
   batteryMv: number | null;
   batteryPercent: number | null;
   temperatureC: number | null;
+  addressType: 'public' | 'random' | null;
   /** Epoch ms of the newest read that carried telemetry. */
   seenAt: number;
 }
@@ -141,13 +142,15 @@ export class LocationRepository {
   async upsertTelemetry(tx: EntityManager, rows: TagTelemetry[]): Promise<void> {
     if (rows.length === 0) return;
     await tx.query(
-      `INSERT INTO tag_telemetry AS t (tag_id, battery_mv, battery_percent, temperature_c, updated_at)
-         SELECT u.tag_id, u.mv, u.pct, u.temp, to_timestamp(u.seen_ms / 1000.0)
-         FROM unnest($1::text[], $2::int[], $3::real[], $4::real[], $5::float8[]) AS u(tag_id, mv, pct, temp, seen_ms)
+      `INSERT INTO tag_telemetry AS t (tag_id, battery_mv, battery_percent, temperature_c, address_type, updated_at)
+         SELECT u.tag_id, u.mv, u.pct, u.temp, u.address_type, to_timestamp(u.seen_ms / 1000.0)
+         FROM unnest($1::text[], $2::int[], $3::real[], $4::real[], $5::float8[], $6::text[])
+           AS u(tag_id, mv, pct, temp, seen_ms, address_type)
          ON CONFLICT (tag_id) DO UPDATE SET
            battery_mv = COALESCE(EXCLUDED.battery_mv, t.battery_mv),
            battery_percent = COALESCE(EXCLUDED.battery_percent, t.battery_percent),
            temperature_c = COALESCE(EXCLUDED.temperature_c, t.temperature_c),
+           address_type = COALESCE(EXCLUDED.address_type, t.address_type),
            updated_at = EXCLUDED.updated_at
          WHERE EXCLUDED.updated_at >= t.updated_at`,
       [
@@ -156,6 +159,7 @@ export class LocationRepository {
         rows.map((r) => r.batteryPercent),
         rows.map((r) => r.temperatureC),
         rows.map((r) => r.seenAt),
+        rows.map((r) => r.addressType),
       ],
     );
   }

@@ -57,17 +57,20 @@ export class MqttAdminService {
         battery_mv: number | null;
         battery_percent: number | null;
         temperature_c: number | null;
+        address_type: 'public' | 'random' | null;
         updated_at: Date;
       }[]
-    >(`SELECT tag_id, battery_mv, battery_percent, temperature_c, updated_at FROM tag_telemetry WHERE tag_id = $1`, [
-      tagId,
-    ]);
+    >(
+      `SELECT tag_id, battery_mv, battery_percent, temperature_c, address_type, updated_at FROM tag_telemetry WHERE tag_id = $1`,
+      [tagId],
+    );
     if (!row) throw new NotFoundException(`No telemetry for tag ${tagId}`);
     return {
       tagId: row.tag_id,
       batteryMv: row.battery_mv,
       batteryPercent: row.battery_percent,
       temperatureC: row.temperature_c,
+      addressType: row.address_type,
       updatedAt: row.updated_at.toISOString(),
     };
   }

@@ -30,5 +30,7 @@ export interface TagTelemetryDto {
   batteryMv: number | null;
   batteryPercent: number | null;
   temperatureC: number | null;
+  /** BLE: whether the gateway saw a public or a random (changing) address; null when it did not say. */
+  addressType: 'public' | 'random' | null;
   updatedAt: string;
 }

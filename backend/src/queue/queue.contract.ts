@@ -17,7 +17,11 @@ export interface TagObservation {
   /** When the device heard the tag, epoch milliseconds (UTC). */
   seenAt: number;
   /** What a BLE tag reported of itself (battery, temperature), when its frames carry it. */
-  telemetry?: { batteryMv?: number; batteryPercent?: number; temperatureC?: number };
+  /**
+   * What the tag reports about itself, and (BLE) whether its address is the public one or a random
+   * one — a random private address changes over time, so such a tag is trackable only by its frame id.
+   */
+  telemetry?: { batteryMv?: number; batteryPercent?: number; temperatureC?: number; addressType?: 'public' | 'random' };
 }
 
 /** One accepted POST: one job. */

@@ -21,6 +21,8 @@ export interface BeaconTelemetry {
   batteryMv?: number;
   batteryPercent?: number;
   temperatureC?: number;
+  /** As the gateway reports it (Cassia `bdaddrType`); absent when the gateway does not say. */
+  addressType?: 'public' | 'random';
 }
 
 export interface IBeaconFrame {

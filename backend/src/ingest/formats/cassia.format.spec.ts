@@ -27,8 +27,23 @@ describe(parseCassiaBatch.name, () => {
     );
     expect(sut.problems).toEqual([]);
     expect(sut.observations).toEqual([
-      { tagId: `IBEACON:${UUID}:5:6`, tech: 'ble', antenna: null, rssi: -58, seenAt: NOW },
-      { tagId: 'MAC:CC:1B:E0:E2:8F:A2', tech: 'ble', antenna: null, rssi: -58, seenAt: NOW },
+      {
+        tagId: `IBEACON:${UUID}:5:6`,
+        tech: 'ble',
+        antenna: null,
+        rssi: -58,
+        seenAt: NOW,
+        telemetry: { addressType: 'public' },
+      },
+      // The gateway says the address is random: noted, since such an address changes over time.
+      {
+        tagId: 'MAC:CC:1B:E0:E2:8F:A2',
+        tech: 'ble',
+        antenna: null,
+        rssi: -58,
+        seenAt: NOW,
+        telemetry: { addressType: 'random' },
+      },
     ]);
   });
 
@@ -51,7 +66,14 @@ describe(parseCassiaBatch.name, () => {
     );
     expect(sut.problems).toEqual([]);
     expect(sut.observations).toEqual([
-      { tagId: 'MAC:CC:1B:E0:E2:8F:A3', tech: 'ble', antenna: null, rssi: -70, seenAt: NOW },
+      {
+        tagId: 'MAC:CC:1B:E0:E2:8F:A3',
+        tech: 'ble',
+        antenna: null,
+        rssi: -70,
+        seenAt: NOW,
+        telemetry: { addressType: 'public' },
+      },
       { tagId: `IBEACON:${UUID}:5:6`, tech: 'ble', antenna: null, rssi: -72, seenAt: NOW - 1500 },
       { tagId: 'MAC:CC:1B:E0:E2:8F:A5', tech: 'ble', antenna: null, rssi: -74, seenAt: NOW - 3000 },
       { tagId: 'MAC:CC:1B:E0:E2:8F:A6', tech: 'ble', antenna: null, rssi: -76, seenAt: NOW - 4000 },

@@ -1,5 +1,5 @@
 import { parseIsoInstant } from '@backend/common/time';
-import { bleObservation, decodeAdvertising, hexToBytes, normaliseMac } from '../ble/advertising';
+import { type BeaconTelemetry, bleObservation, decodeAdvertising, hexToBytes, normaliseMac } from '../ble/advertising';
 import type { ParseContext, ParsedBatch } from './parsed-batch';
 import { VendorBatch, vendorAjv } from './vendor-batch';
 
@@ -10,12 +10,12 @@ import { VendorBatch, vendorAjv } from './vendor-batch';
  * `{"bdaddrs": [{"bdaddr", "bdaddrType"}], "rssi", "adData", "scanData"?, "evtType"?, "name"?}`.
  * Through the AC controller the fields are renamed (`bdad` for `bdaddr`, `evt_type`) and `ap`
  * names the gateway; the gateway is the authenticated device here, so `ap` is not read.
- * `bdaddrType` (public / random) has no place in TagObservation: a random (private) address
+ * `bdaddrType` (public / random) is kept as the tag's `addressType`: a random (private) address
  * changes over time, so such a tag is only trackable by its frame id (iBeacon / Eddystone-UID).
  * `adData` and `scanData` (the scan response) are decoded together; one documented example has
  * a space inside the hex, tolerated. A time, when given (`time` / `timestamp`), is
  * "YYYY-MM-DD HH:MM:SS.mmm TZ" local or ISO; without one the read is at the receive time.
- * Text/event-stream is not a media type ingest accepts: gateways post it as text/plain.
+ * Gateways post the stream as text/event-stream or text/plain.
  */
 interface CassiaRecord {
   bdaddrs?: { bdaddr?: string; bdad?: string; bdaddrType?: string }[];
@@ -111,7 +111,10 @@ function readRecord(batch: VendorBatch, item: unknown, i: number, now: number, c
     batch.problem(i, `items[${i}].adData`, 'must be BLE advertising data in hex (an even number of digits)');
     return;
   }
-  batch.read(bleObservation(normaliseMac(address) as string, adv, item.rssi ?? null, seenAt));
+  const type = item.bdaddrs?.[0]?.bdaddrType?.toLowerCase();
+  const addressType: BeaconTelemetry | undefined =
+    type === 'public' || type === 'random' ? { addressType: type } : undefined;
+  batch.read(bleObservation(normaliseMac(address) as string, adv, item.rssi ?? null, seenAt, addressType));
 }
 
 /** Parses Cassia scan records (SSE lines or JSON) into observations (tech ble, rssi in dBm). */
