@@ -7,13 +7,14 @@ import { NestFactory } from '@nestjs/core';
 import fastifyMultipart from '@fastify/multipart';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { AuditService } from './audit/audit.service';
 import { User } from './auth/user.entity';
 import { SessionsService } from './auth/sessions.service';
 import { UsersService } from './auth/users.service';
-import { applyHttpHardening, INGEST_BODY_LIMIT } from './common/http-hardening';
+import { applyHttpHardening, INGEST_BODY_LIMIT, logRequests } from './common/http-hardening';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createLogger, PinoNestLogger } from './common/logger';
 import { type AppConfig, ConfigError, loadConfig } from './config/app-config';
@@ -45,11 +46,15 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
     },
     bodyLimit: INGEST_BODY_LIMIT,
     trustProxy: true,
+    // One line per request is logged by logRequests() instead: ingest, which readers call many
+    // times a second, is logged at debug unless it fails.
+    logController: new LogController({ disableRequestLogging: true }),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     logger: new PinoNestLogger(logger),
   });
   registerIngestBodyParsers(app.getHttpAdapter().getInstance());
+  logRequests(app.getHttpAdapter().getInstance());
   // Floor plan uploads (PUT /floors/{id}/plan) are the only multipart route: one file of at most 5 MiB.
   // Not awaited: awaiting loads the plugins queued so far, before Nest adds its own JSON parser.
   void app.register(fastifyMultipart, { limits: { fileSize: PLAN_MAX_BYTES, files: 1, fields: 10 } });

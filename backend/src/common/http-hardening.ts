@@ -63,3 +63,19 @@ export function applyHttpHardening(fastify: FastifyInstance): void {
     }
   });
 }
+
+/**
+ * One log line per request, with its id, status and time: info for people's requests, debug for
+ * successful ingest posts (readers send many a second), warn for client errors, error for 5xx.
+ */
+export function logRequests(fastify: FastifyInstance): void {
+  fastify.addHook('onResponse', async (request, reply) => {
+    const status = reply.statusCode;
+    const ingest = request.url.startsWith('/api/v1/ingest/');
+    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : ingest ? 'debug' : 'info';
+    request.log[level](
+      { method: request.method, url: request.url, status, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request completed',
+    );
+  });
+}
