@@ -34,7 +34,7 @@ import type {
   UpdateZoneBody,
 } from './facility-admin.dto';
 import { Building, Floor, Site, Zone } from './facility.entities';
-import { FacilityService } from './facility.service';
+import { FacilityService, toZoneDto } from './facility.service';
 import { labelPoint } from './geometry';
 import { intersectionArea, MAX_OVERLAP_M2, pointInOrOnPolygon, polygonArea, selfIntersection } from './plan-check';
 import {
@@ -103,18 +103,6 @@ function toSiteDto(s: Site, buildings: Building[]): SiteDto {
     name: s.name,
     timeZone: s.timeZone,
     buildings: buildings.filter((b) => b.siteId === s.id).map(toBuildingDto),
-  };
-}
-
-function toZoneDto(z: Zone): ZoneDto {
-  return {
-    id: z.id,
-    code: z.code,
-    name: z.name,
-    kind: z.kind,
-    careUnit: z.careUnit,
-    polygon: z.polygon,
-    centroid: [z.centroidX, z.centroidY],
   };
 }
 

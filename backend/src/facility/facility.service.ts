@@ -6,11 +6,10 @@ import type {
   FloorSummaryDto,
   OpeningDto,
   PlacedDeviceDto,
-  Point,
   ZoneDto,
-  ZoneKind,
 } from '@wardtrack/contracts';
 import type { DataSource } from 'typeorm';
+import type { Zone } from './facility.entities';
 
 interface FloorRow {
   id: string;
@@ -25,16 +24,11 @@ interface FloorRow {
   site_name: string;
 }
 
-interface ZoneRow {
-  id: string;
-  code: string;
-  name: string;
-  kind: ZoneKind;
-  care_unit: string | null;
-  polygon: Point[];
-  centroid_x: number;
-  centroid_y: number;
-}
+/** A zone as stored: the Zone entity, or a row selected with the same (camelCase) names. */
+export type ZoneFields = Pick<
+  Zone,
+  'id' | 'code' | 'name' | 'kind' | 'careUnit' | 'polygon' | 'centroidX' | 'centroidY'
+>;
 
 interface DeviceRow {
   id: string;
@@ -76,15 +70,16 @@ function toFloorSummary(r: FloorRow): FloorSummaryDto {
   };
 }
 
-function toZoneDto(r: ZoneRow): ZoneDto {
+/** The one mapping of a zone to what the API shows. */
+export function toZoneDto(z: ZoneFields): ZoneDto {
   return {
-    id: r.id,
-    code: r.code,
-    name: r.name,
-    kind: r.kind,
-    careUnit: r.care_unit,
-    polygon: r.polygon,
-    centroid: [r.centroid_x, r.centroid_y],
+    id: z.id,
+    code: z.code,
+    name: z.name,
+    kind: z.kind,
+    careUnit: z.careUnit,
+    polygon: z.polygon,
+    centroid: [z.centroidX, z.centroidY],
   };
 }
 
@@ -118,8 +113,9 @@ export class FacilityService {
   async getFloor(id: string): Promise<FloorDetailDto> {
     const [floor] = await this.dataSource.query<FloorRow[]>(`${FLOOR_SELECT} WHERE f.id = $1`, [id]);
     if (!floor) throw new NotFoundException(`Floor ${id} not found`);
-    const zones: ZoneRow[] = await this.dataSource.query(
-      `SELECT id, code, name, kind, care_unit, polygon, centroid_x, centroid_y FROM zone WHERE floor_id = $1 ORDER BY code`,
+    const zones: ZoneFields[] = await this.dataSource.query(
+      `SELECT id, code, name, kind, care_unit AS "careUnit", polygon, centroid_x AS "centroidX", centroid_y AS "centroidY"
+       FROM zone WHERE floor_id = $1 ORDER BY code`,
       [id],
     );
     // Devices mounted on this floor (a device without a position cannot be drawn, so is left out).
