@@ -6,7 +6,7 @@
 //
 // Prints p50/p95/p99/max and writes bench/results/latency-embedded.{json,md}.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -86,16 +86,7 @@ try {
 
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: JSON.parse(readFileSync(join(root, 'frontend/e2e/chromium-args.json'), 'utf8')),
   });
   const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
   await page.goto(url);

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
+// Shared with bench/latency.mjs: headless, and no background traffic (this network is closed).
+import CHROMIUM_ARGS from './chromium-args.json';
 
 /** The system Chromium, headless, as this workplace allows (no downloads, no background networking). */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -11,15 +13,6 @@ export function launchChromium(): Promise<Browser> {
   // playwright-core gives every launch a fresh, empty user-data-dir of its own.
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
 }
