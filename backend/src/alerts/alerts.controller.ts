@@ -2,7 +2,8 @@ import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@n
 import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AlertDto } from '@wardtrack/contracts';
 import { AnyStaff } from '@backend/auth/access.decorator';
-import { type Actor, CurrentActor } from '@backend/auth/principal';
+import { type Actor, CurrentActor, CurrentPrincipal, type Principal } from '@backend/auth/principal';
+import { scopeOf } from '@backend/auth/scope';
 import { AlertResponse, ListAlertsQuery } from './alerts.dto';
 import { AlertsService } from './alerts.service';
 
@@ -15,8 +16,8 @@ export class AlertsController {
   @AnyStaff()
   @ApiOperation({ summary: 'Alerts, newest first, filtered by state, kind, site and care unit' })
   @ApiOkResponse({ type: [AlertResponse] })
-  list(@Query() query: ListAlertsQuery): Promise<AlertDto[]> {
-    return this.alerts.list(query);
+  list(@CurrentPrincipal() principal: Principal, @Query() query: ListAlertsQuery): Promise<AlertDto[]> {
+    return this.alerts.list(query, scopeOf(principal));
   }
 
   @Get(':id')
@@ -24,8 +25,8 @@ export class AlertsController {
   @ApiOperation({ summary: 'One alert' })
   @ApiOkResponse({ type: AlertResponse })
   @ApiNotFoundResponse({ description: 'No such alert' })
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<AlertDto> {
-    return this.alerts.get(id);
+  get(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<AlertDto> {
+    return this.alerts.get(id, scopeOf(principal));
   }
 
   @Post(':id/ack')
@@ -35,7 +36,11 @@ export class AlertsController {
   @ApiOkResponse({ type: AlertResponse })
   @ApiNotFoundResponse({ description: 'No such alert' })
   @ApiConflictResponse({ description: 'The alert is already resolved' })
-  acknowledge(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<AlertDto> {
-    return this.alerts.acknowledge(actor, id);
+  acknowledge(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<AlertDto> {
+    return this.alerts.acknowledge(actor, id, scopeOf(principal));
   }
 }

@@ -1,9 +1,10 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { AlertDto, AlertKind, AlertSeverity, AlertState } from '@wardtrack/contracts';
-import type { DataSource, EntityManager, FindOptionsWhere, Repository } from 'typeorm';
+import { type DataSource, type EntityManager, type FindOptionsWhere, In, type Repository } from 'typeorm';
 import { AuditService } from '@backend/audit/audit.service';
 import type { Actor } from '@backend/auth/principal';
+import { careUnitInScope, siteInScope, UNRESTRICTED, type UserScope } from '@backend/auth/scope';
 import { Alert } from './alert.entity';
 import { DEFAULT_ALERT_LIST_LIMIT, MAX_ALERT_LIST_LIMIT, toAlertDto } from './alerts.dto';
 
@@ -186,13 +187,17 @@ export class AlertsService {
       .getMany();
   }
 
-  /** Newest first. */
-  async list(filter: AlertFilter = {}): Promise<AlertDto[]> {
+  /** Newest first; only those within the caller's sites and care units when they are restricted. */
+  async list(filter: AlertFilter = {}, scope: UserScope = UNRESTRICTED): Promise<AlertDto[]> {
+    if (filter.siteId && !siteInScope(scope, filter.siteId)) return [];
+    if (filter.careUnit && !careUnitInScope(scope, filter.careUnit)) return [];
     const where: FindOptionsWhere<Alert> = {};
     if (filter.state) where.state = filter.state;
     if (filter.kind) where.kind = filter.kind;
     if (filter.siteId) where.siteId = filter.siteId;
+    else if (scope.siteIds.length > 0) where.siteId = In(scope.siteIds);
     if (filter.careUnit) where.careUnit = filter.careUnit;
+    else if (scope.careUnits.length > 0) where.careUnit = In(scope.careUnits);
     const alerts = await this.alerts.find({
       where,
       order: { openedAt: 'DESC', id: 'DESC' },
@@ -201,9 +206,9 @@ export class AlertsService {
     return alerts.map(toAlertDto);
   }
 
-  async get(id: string): Promise<AlertDto> {
+  async get(id: string, scope: UserScope = UNRESTRICTED): Promise<AlertDto> {
     const alert = await this.alerts.findOneBy({ id });
-    if (!alert) throw new NotFoundException(`Alert ${id} not found`);
+    if (!alert || !alertInScope(alert, scope)) throw new NotFoundException(`Alert ${id} not found`);
     return toAlertDto(alert);
   }
 
@@ -211,11 +216,11 @@ export class AlertsService {
    * Someone has seen the alert and is on it. Acknowledging twice changes nothing; a resolved
    * alert cannot be acknowledged (409): the condition is already gone.
    */
-  async acknowledge(actor: Actor, id: string): Promise<AlertDto> {
+  async acknowledge(actor: Actor, id: string, scope: UserScope = UNRESTRICTED): Promise<AlertDto> {
     return this.audit.transaction(actor, async (tx, audit) => {
       const repository = tx.getRepository(Alert);
       const alert = await repository.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!alert) throw new NotFoundException(`Alert ${id} not found`);
+      if (!alert || !alertInScope(alert, scope)) throw new NotFoundException(`Alert ${id} not found`);
       switch (alert.state) {
         case 'resolved':
           throw new ConflictException(`Alert ${id} is already resolved and cannot be acknowledged`);
@@ -240,6 +245,11 @@ export class AlertsService {
   private db(tx: EntityManager | undefined): EntityManager {
     return tx ?? this.dataSource.manager;
   }
+}
+
+/** An alert outside the caller's sites or care units is, to them, not there. */
+function alertInScope(alert: Alert, scope: UserScope): boolean {
+  return siteInScope(scope, alert.siteId) && careUnitInScope(scope, alert.careUnit);
 }
 
 /** What the audit log keeps of an acknowledgement: the state change, not the rule's working details. */

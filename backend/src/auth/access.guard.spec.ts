@@ -34,7 +34,9 @@ describe(AccessGuard.name, () => {
     sessionId: 's1',
   };
   const tokens = { verify: (t: string) => (t === 'good' ? admin : null) } as unknown as TokenService;
-  const users = { isActive: () => Promise.resolve(true) } as unknown as UsersService;
+  const users = {
+    activeScope: () => Promise.resolve({ active: true, scope: { siteIds: [], careUnits: [] } }),
+  } as unknown as UsersService;
   const deviceKeys = { authenticate: () => Promise.resolve(null) } as unknown as DeviceKeyService;
   const sessions = { isActive: () => Promise.resolve(true) } as unknown as SessionsService;
   const sut = new AccessGuard(new Reflector(), tokens, users, sessions, deviceKeys);

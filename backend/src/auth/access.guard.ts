@@ -58,11 +58,12 @@ export class AccessGuard implements CanActivate {
         if (!user) throw new UnauthorizedException('Invalid or expired token');
         if (!(await this.sessions.isActive(user.sessionId)))
           throw new UnauthorizedException('Session ended; sign in again');
-        if (!(await this.users.isActive(user.id))) throw new UnauthorizedException('Account disabled');
+        const { active, scope } = await this.users.activeScope(user.id);
+        if (!active) throw new UnauthorizedException('Account disabled');
         if (!rule.roles.includes(user.role)) {
           throw new ForbiddenException(`Requires role ${rule.roles.join(' or ')}`);
         }
-        request.principal = user;
+        request.principal = { ...user, scope };
         return true;
       }
     }

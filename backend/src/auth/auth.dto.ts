@@ -1,6 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { USER_ROLES, type UserRole } from '@wardtrack/contracts';
-import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
 
 export class LoginBody {
   /** The account's e-mail address. */
@@ -23,6 +36,24 @@ export class CreateUserBody {
   @ApiProperty({ enum: USER_ROLES }) @IsIn(USER_ROLES) role: UserRole;
   /** At least 12 characters. */
   @ApiProperty({ minLength: 12 }) @IsString() @MinLength(12) @MaxLength(1024) password: string;
+  /** Sites the user may see (empty or absent: all). */
+  @ApiPropertyOptional({ type: [String], format: 'uuid' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  scopeSiteIds?: string[];
+  /** Care units the user may see (empty or absent: all). */
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
+  @MaxLength(100, { each: true })
+  scopeCareUnits?: string[];
 }
 
 export class UpdateUserBody {
@@ -32,4 +63,22 @@ export class UpdateUserBody {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
   /** Resets the password (at least 12 characters). */
   @ApiPropertyOptional({ minLength: 12 }) @IsOptional() @IsString() @MinLength(12) @MaxLength(1024) password?: string;
+  /** Sites the user may see; an empty list lifts the restriction. */
+  @ApiPropertyOptional({ type: [String], format: 'uuid' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  scopeSiteIds?: string[];
+  /** Care units the user may see; an empty list lifts the restriction. */
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
+  @MaxLength(100, { each: true })
+  scopeCareUnits?: string[];
 }

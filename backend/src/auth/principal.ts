@@ -1,6 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { UserRole } from '@wardtrack/contracts';
 import type { FastifyRequest } from 'fastify';
+import type { UserScope } from './scope';
 
 export interface UserPrincipal {
   type: 'user';
@@ -10,7 +11,12 @@ export interface UserPrincipal {
   role: UserRole;
   /** The sign-in session the token belongs to (revoked on logout). */
   sessionId: string;
+  /** The sites and care units the user may see, loaded per request (never carried in the token). */
+  scope: UserScope;
 }
+
+/** What a bearer token carries: the user without their scope. */
+export type TokenUser = Omit<UserPrincipal, 'scope'>;
 
 export interface DevicePrincipal {
   type: 'device';

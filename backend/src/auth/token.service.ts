@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { USER_ROLES, type UserRole } from '@wardtrack/contracts';
 import jwt from 'jsonwebtoken';
 import { APP_CONFIG, type AppConfig } from '@backend/config/app-config';
-import type { UserPrincipal } from './principal';
+import type { TokenUser } from './principal';
 
 interface AccessTokenClaims {
   sub: string;
@@ -27,7 +27,7 @@ export class TokenService {
     return this.config.auth.tokenTtlSeconds;
   }
 
-  sign(user: UserPrincipal): string {
+  sign(user: TokenUser): string {
     const claims: AccessTokenClaims = {
       sub: user.id,
       sid: user.sessionId,
@@ -46,7 +46,7 @@ export class TokenService {
   }
 
   /** Returns the user a token speaks for, or null if it is invalid, tampered with or expired. */
-  verify(token: string): UserPrincipal | null {
+  verify(token: string): TokenUser | null {
     try {
       const claims = jwt.verify(token, this.secret, {
         algorithms: ['HS256'],

@@ -4,10 +4,24 @@ import type { UserDto } from '@wardtrack/contracts';
 import { Roles } from './access.decorator';
 import { CreateUserBody, UpdateUserBody } from './auth.dto';
 import { type Actor, CurrentActor } from './principal';
+import type { User } from './user.entity';
 import { toUserDto, UsersService } from './users.service';
 
 interface UserAdminDto extends UserDto {
   active: boolean;
+  /** Sites the user may see; empty = all. */
+  scopeSiteIds: string[];
+  /** Care units the user may see; empty = all. */
+  scopeCareUnits: string[];
+}
+
+function toUserAdminDto(user: User): UserAdminDto {
+  return {
+    ...toUserDto(user),
+    active: user.active,
+    scopeSiteIds: user.scopeSiteIds,
+    scopeCareUnits: user.scopeCareUnits,
+  };
 }
 
 @ApiTags('users')
@@ -19,7 +33,7 @@ export class UsersController {
   @Roles('admin')
   @ApiOperation({ summary: 'List user accounts' })
   async list(): Promise<UserAdminDto[]> {
-    return (await this.users.list()).map((u) => ({ ...toUserDto(u), active: u.active }));
+    return (await this.users.list()).map(toUserAdminDto);
   }
 
   @Post()
@@ -27,7 +41,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Create a user account' })
   async create(@CurrentActor() actor: Actor, @Body() body: CreateUserBody): Promise<UserAdminDto> {
     const user = await this.users.create(actor, body);
-    return { ...toUserDto(user), active: user.active };
+    return toUserAdminDto(user);
   }
 
   @Patch(':id')
@@ -39,6 +53,6 @@ export class UsersController {
     @Body() body: UpdateUserBody,
   ): Promise<UserAdminDto> {
     const user = await this.users.update(actor, id, body);
-    return { ...toUserDto(user), active: user.active };
+    return toUserAdminDto(user);
   }
 }

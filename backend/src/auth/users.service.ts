@@ -6,6 +6,7 @@ import { AuditService } from '@backend/audit/audit.service';
 import { hashPassword } from './password';
 import { SessionsService } from './sessions.service';
 import type { Actor } from './principal';
+import type { UserScope } from './scope';
 import { User } from './user.entity';
 
 export interface NewUser {
@@ -13,6 +14,8 @@ export interface NewUser {
   displayName: string;
   role: UserRole;
   password: string;
+  scopeSiteIds?: string[];
+  scopeCareUnits?: string[];
 }
 
 export interface UserChanges {
@@ -20,6 +23,8 @@ export interface UserChanges {
   role?: UserRole;
   active?: boolean;
   password?: string;
+  scopeSiteIds?: string[];
+  scopeCareUnits?: string[];
 }
 
 /** Maps a user to what the API shows: never the password hash. */
@@ -28,7 +33,14 @@ export function toUserDto(user: User): UserDto {
 }
 
 function auditView(user: User): Record<string, unknown> {
-  return { email: user.email, displayName: user.displayName, role: user.role, active: user.active };
+  return {
+    email: user.email,
+    displayName: user.displayName,
+    role: user.role,
+    active: user.active,
+    scopeSiteIds: user.scopeSiteIds,
+    scopeCareUnits: user.scopeCareUnits,
+  };
 }
 
 const ACTIVE_CACHE_MS = 5_000;
@@ -36,7 +48,7 @@ const ACTIVE_CACHE_MS = 5_000;
 @Injectable()
 export class UsersService {
   // Disabling a user takes effect on their next request within this many ms, without a query per request.
-  private readonly activeCache = new Map<string, { active: boolean; until: number }>();
+  private readonly activeCache = new Map<string, { active: boolean; scope: UserScope; until: number }>();
 
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
@@ -63,13 +75,27 @@ export class UsersService {
       .getOne();
   }
 
-  async isActive(id: string, now = Date.now()): Promise<boolean> {
+  /** Whether the account is active, and the sites and care units it may see (cached briefly, like `active`). */
+  async activeScope(id: string, now = Date.now()): Promise<{ active: boolean; scope: UserScope }> {
     const cached = this.activeCache.get(id);
-    if (cached && cached.until > now) return cached.active;
-    const user = await this.users.findOne({ where: { id }, select: { id: true, active: true } });
+    if (cached && cached.until > now) return { active: cached.active, scope: cached.scope };
+    const user = await this.users.findOne({
+      where: { id },
+      select: { id: true, active: true, scopeSiteIds: true, scopeCareUnits: true },
+    });
     const active = user?.active ?? false;
-    this.activeCache.set(id, { active, until: now + ACTIVE_CACHE_MS });
-    return active;
+    const scope: UserScope = { siteIds: user?.scopeSiteIds ?? [], careUnits: user?.scopeCareUnits ?? [] };
+    this.activeCache.set(id, { active, scope, until: now + ACTIVE_CACHE_MS });
+    return { active, scope };
+  }
+
+  async isActive(id: string, now = Date.now()): Promise<boolean> {
+    return (await this.activeScope(id, now)).active;
+  }
+
+  /** Drops the cached state of an account, so its next request reads it afresh. */
+  forgetCached(id: string): void {
+    this.activeCache.delete(id);
   }
 
   async create(actor: Actor, input: NewUser): Promise<User> {
@@ -88,6 +114,8 @@ export class UsersService {
           role: input.role,
           passwordHash,
           active: true,
+          scopeSiteIds: input.scopeSiteIds ?? [],
+          scopeCareUnits: input.scopeCareUnits ?? [],
         }),
       );
       audit.created('user', user.id, auditView(user));
@@ -105,13 +133,15 @@ export class UsersService {
       if (changes.displayName !== undefined) user.displayName = changes.displayName.trim();
       if (changes.role !== undefined) user.role = changes.role;
       if (changes.active !== undefined) user.active = changes.active;
+      if (changes.scopeSiteIds !== undefined) user.scopeSiteIds = changes.scopeSiteIds;
+      if (changes.scopeCareUnits !== undefined) user.scopeCareUnits = changes.scopeCareUnits;
       if (passwordHash) user.passwordHash = passwordHash;
       const saved = await repo.save(user);
       // The password itself never reaches the log; that it was reset does.
       audit.updated('user', id, before, { ...auditView(saved), ...(passwordHash ? { passwordReset: true } : {}) });
       return saved;
     });
-    this.activeCache.delete(id);
+    this.forgetCached(id);
     // A disabled account or a reset password ends every session at once.
     if (changes.active === false || passwordHash)
       await this.sessions.revokeAllOf(id, changes.active === false ? 'account disabled' : 'password reset');

@@ -12,6 +12,7 @@ import { FloorPlanImages1764500000000 } from './migrations/1764500000000-FloorPl
 import { WalkingGraph1764600000000 } from './migrations/1764600000000-WalkingGraph';
 import { MqttAndTelemetry1764700000000 } from './migrations/1764700000000-MqttAndTelemetry';
 import { TagAddressType1764800000000 } from './migrations/1764800000000-TagAddressType';
+import { UserScope1764900000000 } from './migrations/1764900000000-UserScope';
 
 /** Every entity, listed explicitly (no glob loading: it breaks under bundlers and ESM). */
 export const ENTITIES = [User, AuditLogEntry, Site, Building, Floor, Zone, Device, Antenna, Asset, Alert];
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   WalkingGraph1764600000000,
   MqttAndTelemetry1764700000000,
   TagAddressType1764800000000,
+  UserScope1764900000000,
 ];

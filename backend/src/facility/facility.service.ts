@@ -1,3 +1,4 @@
+import { scopeSql, UNRESTRICTED, type UserScope } from '@backend/auth/scope';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type {
@@ -105,13 +106,32 @@ function toOpeningDto(r: OpeningRow): OpeningDto {
 export class FacilityService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async listFloors(): Promise<FloorSummaryDto[]> {
-    const rows: FloorRow[] = await this.dataSource.query(`${FLOOR_SELECT} ORDER BY s.name, b.name, f.level, f.code`);
+  /** The floors, only those of the caller's sites when they are restricted to some. */
+  async listFloors(scope: UserScope = UNRESTRICTED): Promise<FloorSummaryDto[]> {
+    const where = scopeSql(scope, 's.id', null);
+    const rows: FloorRow[] = await this.dataSource.query(
+      `${FLOOR_SELECT} WHERE ${where.sql} ORDER BY s.name, b.name, f.level, f.code`,
+      where.params,
+    );
     return rows.map(toFloorSummary);
   }
 
-  async getFloor(id: string): Promise<FloorDetailDto> {
-    const [floor] = await this.dataSource.query<FloorRow[]>(`${FLOOR_SELECT} WHERE f.id = $1`, [id]);
+  /** 404 unless the floor exists and is on one of the caller's sites (a floor outside them is not revealed). */
+  async assertFloorVisible(id: string, scope: UserScope): Promise<void> {
+    const where = scopeSql(scope, 'b.site_id', null, 2);
+    const [row] = await this.dataSource.query<{ id: string }[]>(
+      `SELECT f.id FROM floor f JOIN building b ON b.id = f.building_id WHERE f.id = $1 AND ${where.sql}`,
+      [id, ...where.params],
+    );
+    if (!row) throw new NotFoundException(`Floor ${id} not found`);
+  }
+
+  async getFloor(id: string, scope: UserScope = UNRESTRICTED): Promise<FloorDetailDto> {
+    const where = scopeSql(scope, 's.id', null, 2);
+    const [floor] = await this.dataSource.query<FloorRow[]>(`${FLOOR_SELECT} WHERE f.id = $1 AND ${where.sql}`, [
+      id,
+      ...where.params,
+    ]);
     if (!floor) throw new NotFoundException(`Floor ${id} not found`);
     const zones: ZoneFields[] = await this.dataSource.query(
       `SELECT id, code, name, kind, care_unit AS "careUnit", polygon, centroid_x AS "centroidX", centroid_y AS "centroidY"

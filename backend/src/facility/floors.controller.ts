@@ -3,6 +3,8 @@ import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FloorDetailDto, FloorSummaryDto } from '@wardtrack/contracts';
 import type { FastifyReply } from 'fastify';
 import { AnyStaff } from '@backend/auth/access.decorator';
+import { CurrentPrincipal, type Principal } from '@backend/auth/principal';
+import { scopeOf } from '@backend/auth/scope';
 import { FacilityAdminService } from './facility-admin.service';
 import { FacilityService } from './facility.service';
 
@@ -17,15 +19,15 @@ export class FloorsController {
   @Get()
   @AnyStaff()
   @ApiOperation({ summary: 'All floors, by site, building and level' })
-  list(): Promise<FloorSummaryDto[]> {
-    return this.facility.listFloors();
+  list(@CurrentPrincipal() principal: Principal): Promise<FloorSummaryDto[]> {
+    return this.facility.listFloors(scopeOf(principal));
   }
 
   @Get(':id')
   @AnyStaff()
   @ApiOperation({ summary: 'A floor with its zones (polygons in metres)' })
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<FloorDetailDto> {
-    return this.facility.getFloor(id);
+  get(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<FloorDetailDto> {
+    return this.facility.getFloor(id, scopeOf(principal));
   }
 
   @Get(':id/plan')
@@ -36,9 +38,11 @@ export class FloorsController {
   @ApiProduces('image/svg+xml', 'image/png')
   @ApiOperation({ summary: 'The floor plan drawing (SVG in metres, or an uploaded PNG)' })
   async plan(
+    @CurrentPrincipal() principal: Principal,
     @Param('id', ParseUUIDPipe) id: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Buffer | string> {
+    await this.facility.assertFloorVisible(id, scopeOf(principal));
     const plan = await this.admin.getFloorPlan(id);
     void reply.type(plan.contentType === 'image/svg+xml' ? 'image/svg+xml; charset=utf-8' : plan.contentType);
     return plan.body;

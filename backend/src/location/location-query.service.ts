@@ -2,6 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { AssetStatus, TagLocationDto, ZoneKind } from '@wardtrack/contracts';
 import type { DataSource } from 'typeorm';
+import { scopeSql, UNRESTRICTED, type UserScope } from '@backend/auth/scope';
 
 interface LocationRow {
   tag_id: string;
@@ -27,6 +28,7 @@ const LOCATION_SELECT = `
   FROM tag_location l
   JOIN zone z ON z.id = l.zone_id
   JOIN floor f ON f.id = l.floor_id
+  JOIN building b ON b.id = f.building_id
   LEFT JOIN asset a ON a.tag_id = l.tag_id`;
 
 function toTagLocationDto(r: LocationRow): TagLocationDto {
@@ -52,22 +54,35 @@ function toTagLocationDto(r: LocationRow): TagLocationDto {
 export class LocationQueryService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async tagLocation(tagId: string): Promise<TagLocationDto> {
-    const [row] = await this.dataSource.query<LocationRow[]>(`${LOCATION_SELECT} WHERE l.tag_id = $1`, [tagId]);
+  /** Where a tag is; 404 also when its zone is outside the caller's sites or care units. */
+  async tagLocation(tagId: string, scope: UserScope = UNRESTRICTED): Promise<TagLocationDto> {
+    const where = scopeSql(scope, 'b.site_id', 'z.care_unit', 2);
+    const [row] = await this.dataSource.query<LocationRow[]>(
+      `${LOCATION_SELECT} WHERE l.tag_id = $1 AND ${where.sql}`,
+      [tagId, ...where.params],
+    );
     if (!row) throw new NotFoundException(`Tag ${tagId} has not been located`);
     return toTagLocationDto(row);
   }
 
   /** Tags heard but bound to nothing (no asset): new tags to enrol, strays, or a neighbour's equipment. */
-  async unknownTags(limit: number): Promise<TagLocationDto[]> {
+  async unknownTags(limit: number, scope: UserScope = UNRESTRICTED): Promise<TagLocationDto[]> {
+    const where = scopeSql(scope, 'b.site_id', 'z.care_unit', 2);
     const rows = await this.dataSource.query<LocationRow[]>(
-      `${LOCATION_SELECT} WHERE a.id IS NULL ORDER BY l.last_seen_at DESC LIMIT $1`,
-      [limit],
+      `${LOCATION_SELECT} WHERE a.id IS NULL AND ${where.sql} ORDER BY l.last_seen_at DESC LIMIT $1`,
+      [limit, ...where.params],
     );
     return rows.map(toTagLocationDto);
   }
 
-  async tagsOnFloor(floorId: string): Promise<TagLocationDto[]> {
+  /** The tags located on a floor; 404 when the floor is outside the caller's sites. */
+  async tagsOnFloor(floorId: string, scope: UserScope = UNRESTRICTED): Promise<TagLocationDto[]> {
+    const visible = scopeSql(scope, 'b.site_id', null, 2);
+    const [floor] = await this.dataSource.query<{ id: string }[]>(
+      `SELECT f.id FROM floor f JOIN building b ON b.id = f.building_id WHERE f.id = $1 AND ${visible.sql}`,
+      [floorId, ...visible.params],
+    );
+    if (!floor) throw new NotFoundException(`Floor ${floorId} not found`);
     const rows: LocationRow[] = await this.dataSource.query(
       `${LOCATION_SELECT} WHERE l.floor_id = $1 ORDER BY z.name, l.tag_id`,
       [floorId],
