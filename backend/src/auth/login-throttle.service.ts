@@ -1,21 +1,7 @@
-import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-
-/** 429 with the seconds to wait, sent as Retry-After by the exception filter. */
-export class TooManyAttemptsException extends HttpException {
-  constructor(readonly retryAfterSeconds: number) {
-    super(
-      {
-        error: 'Too Many Requests',
-        message: `Too many failed sign-ins; try again in ${
-          retryAfterSeconds >= 90 ? `${Math.ceil(retryAfterSeconds / 60)} minutes` : `${retryAfterSeconds} seconds`
-        }`,
-      },
-      HttpStatus.TOO_MANY_REQUESTS,
-    );
-  }
-}
+import { RetryLaterException } from '@backend/common/retry-later.exception';
 
 interface Policy {
   failures: number;
@@ -35,7 +21,7 @@ export const ADDRESS_POLICY: Policy = { failures: 30, windowSeconds: 900, lockSe
 export class LoginThrottleService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Throws TooManyAttemptsException while any of the keys is locked. */
+  /** Throws 429 (with Retry-After) while any of the keys is locked. */
   async assertNotLocked(keys: string[]): Promise<void> {
     const rows = await this.dataSource.query<{ wait: number }[]>(
       `SELECT ceil(extract(epoch FROM locked_until - now()))::int AS wait
@@ -43,7 +29,14 @@ export class LoginThrottleService {
       [keys],
     );
     const wait = Math.max(0, ...rows.map((r) => r.wait));
-    if (wait > 0) throw new TooManyAttemptsException(wait);
+    if (wait > 0) {
+      const when = wait >= 90 ? `${Math.ceil(wait / 60)} minutes` : `${wait} seconds`;
+      throw new RetryLaterException(
+        HttpStatus.TOO_MANY_REQUESTS,
+        `Too many failed sign-ins; try again in ${when}`,
+        wait,
+      );
+    }
   }
 
   async recordFailure(key: string, policy: Policy): Promise<void> {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RetryLaterException } from './retry-later.exception';
 
 /** Error body every endpoint returns: no stack traces, no SQL, always the request id. */
 export interface ErrorBody {
@@ -57,8 +58,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
         requestId: String(request.id),
       };
     }
-    const retryAfter = (exception as { retryAfterSeconds?: unknown }).retryAfterSeconds;
-    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+    if (exception instanceof RetryLaterException) void reply.header('retry-after', String(exception.retryAfterSeconds));
     void reply.status(body.statusCode).header('x-request-id', String(request.id)).send(body);
   }
 

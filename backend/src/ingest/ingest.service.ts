@@ -3,6 +3,7 @@ import { HttpException, HttpStatus, Inject, Injectable, NotFoundException } from
 import { INGEST_FORMATS, type IngestFormat } from '@wardtrack/contracts';
 import type { DevicePrincipal } from '@backend/auth/principal';
 import { APP_CONFIG, type AppConfig } from '@backend/config/app-config';
+import { RetryLaterException } from '@backend/common/retry-later.exception';
 import { BATCH_QUEUE, type BatchQueue, type ObservationBatch } from '@backend/queue/queue.contract';
 import { RawIngestBody } from './body-parsers';
 import { parseCassiaBatch } from './formats/cassia.format';
@@ -56,26 +57,12 @@ const PARSERS: Record<IngestFormat, FormatEntry> = {
   ruuvi: { parse: parseRuuviBatch, vendor: true },
 };
 
+const BACKLOG_CHECK_MS = 1_000;
+
 /**
  * Turns a device's POST into one queued batch: parse the vendor format, validate every read,
  * normalise to TagObservation, and answer only once the batch is durable in the queue.
  */
-/** 429 or 503 with the seconds a reader should wait (sent as Retry-After by the exception filter). */
-class RetryLaterException extends HttpException {
-  constructor(
-    status: HttpStatus.TOO_MANY_REQUESTS | HttpStatus.SERVICE_UNAVAILABLE,
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
-    super(
-      { error: status === HttpStatus.TOO_MANY_REQUESTS ? 'Too Many Requests' : 'Service Unavailable', message },
-      status,
-    );
-  }
-}
-
-const BACKLOG_CHECK_MS = 1_000;
-
 @Injectable()
 export class IngestService {
   private readonly limiter: DeviceRateLimiter;
