@@ -30,13 +30,12 @@ export class RefreshBody {
   refreshToken: string;
 }
 
-export class CreateUserBody {
-  @ApiProperty() @IsEmail() @MaxLength(254) email: string;
-  @ApiProperty() @IsString() @MinLength(1) @MaxLength(200) displayName: string;
-  @ApiProperty({ enum: USER_ROLES }) @IsIn(USER_ROLES) role: UserRole;
-  /** At least 12 characters. */
-  @ApiProperty({ minLength: 12 }) @IsString() @MinLength(12) @MaxLength(1024) password: string;
-  /** Sites the user may see (empty or absent: all). */
+/**
+ * Where a user may look. An empty list means no restriction; on an update, an absent field keeps
+ * what the user had.
+ */
+class UserScopeBody {
+  /** Sites the user may see. */
   @ApiPropertyOptional({ type: [String], format: 'uuid' })
   @IsOptional()
   @IsArray()
@@ -44,7 +43,7 @@ export class CreateUserBody {
   @ArrayUnique()
   @IsUUID('all', { each: true })
   scopeSiteIds?: string[];
-  /** Care units the user may see (empty or absent: all). */
+  /** Care units the user may see (e.g. "ICU", "4 West"). */
   @ApiPropertyOptional({ type: [String] })
   @IsOptional()
   @IsArray()
@@ -56,29 +55,19 @@ export class CreateUserBody {
   scopeCareUnits?: string[];
 }
 
-export class UpdateUserBody {
+export class CreateUserBody extends UserScopeBody {
+  @ApiProperty() @IsEmail() @MaxLength(254) email: string;
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(200) displayName: string;
+  @ApiProperty({ enum: USER_ROLES }) @IsIn(USER_ROLES) role: UserRole;
+  /** At least 12 characters. */
+  @ApiProperty({ minLength: 12 }) @IsString() @MinLength(12) @MaxLength(1024) password: string;
+}
+
+export class UpdateUserBody extends UserScopeBody {
   @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) displayName?: string;
   @ApiPropertyOptional({ enum: USER_ROLES }) @IsOptional() @IsIn(USER_ROLES) role?: UserRole;
   /** false disables the account: it can no longer sign in and its tokens stop working. */
   @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
   /** Resets the password (at least 12 characters). */
   @ApiPropertyOptional({ minLength: 12 }) @IsOptional() @IsString() @MinLength(12) @MaxLength(1024) password?: string;
-  /** Sites the user may see; an empty list lifts the restriction. */
-  @ApiPropertyOptional({ type: [String], format: 'uuid' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @ArrayUnique()
-  @IsUUID('all', { each: true })
-  scopeSiteIds?: string[];
-  /** Care units the user may see; an empty list lifts the restriction. */
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @ArrayUnique()
-  @IsString({ each: true })
-  @MinLength(1, { each: true })
-  @MaxLength(100, { each: true })
-  scopeCareUnits?: string[];
 }
