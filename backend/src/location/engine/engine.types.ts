@@ -1,0 +1,122 @@
+/**
+ * The location engine's contract: pure data in, pure data out. No Nest, no I/O, no clock —
+ * `now` is always passed in. The worker builds an EngineTopology from the database, feeds
+ * each batch's observations in, persists the events that come out, and rebuilds the engine
+ * from the stored fixes after a restart.
+ */
+
+/** One tag heard once by one device (the queue's TagObservation plus the device that heard it). */
+export interface EngineObservation {
+  tagId: string;
+  tech: 'rfid' | 'ble';
+  deviceId: string;
+  /** RFID antenna port (1-based); null for BLE gateways. */
+  antenna: number | null;
+  /** dBm; null when the device does not report it. */
+  rssi: number | null;
+  /** When the device heard the tag (its own clock), epoch ms. */
+  seenAt: number;
+  /** BLE: the beacon's calibrated power at 1 m (iBeacon measured power), dBm, when its frame carries it. */
+  txPower?: number;
+}
+
+export type Point = readonly [number, number];
+
+export interface EngineZone {
+  id: string;
+  floorId: string;
+  /** One of the shared zone kinds (room, bay, corridor, doorway, cabinet, ...). */
+  kind: string;
+  /** Polygon in floor metres (not closed: the last point joins the first). */
+  polygon: readonly Point[];
+  /** Marker anchor in floor metres. */
+  centroid: Point;
+}
+
+export interface EngineAntenna {
+  deviceId: string;
+  port: number;
+  zoneId: string;
+  floorId: string;
+  /** Doorway portals: which side of the door this antenna reads; null for ordinary antennas. */
+  side: 'inside' | 'outside' | null;
+}
+
+export interface EngineGateway {
+  deviceId: string;
+  floorId: string;
+  x: number;
+  y: number;
+}
+
+export interface EngineFloor {
+  id: string;
+  /** Storey number (0 = ground); used for floor hysteresis and vertical travel. */
+  level: number;
+}
+
+export interface EngineTopology {
+  floors: readonly EngineFloor[];
+  zones: readonly EngineZone[];
+  antennas: readonly EngineAntenna[];
+  gateways: readonly EngineGateway[];
+}
+
+/** A tag's current location as the engine believes it. */
+export interface TagFix {
+  tagId: string;
+  tech: 'rfid' | 'ble';
+  zoneId: string;
+  floorId: string;
+  /** Floor metres: the BLE position estimate (snapped into the zone), or the zone anchor for RFID. */
+  x: number;
+  y: number;
+  /** 0..1; how it is computed is documented in docs/location-engine.md. */
+  confidence: number;
+  /** Since when the tag is in this zone (its own time), epoch ms. */
+  zoneSince: number;
+  /** Newest evidence for this fix (device time), epoch ms. Age = now - seenAt. */
+  seenAt: number;
+  /**
+   * 'present' while the tag is heard; 'lost' once it has not been heard for `lostAfterMs`:
+   * the fix then reads "last seen at <zone> at <seenAt>" rather than a live location.
+   */
+  state: 'present' | 'lost';
+}
+
+export type LocationEvent =
+  /** The tag entered a zone (first fix, or a confirmed move), or a lost tag was heard again. */
+  | {
+      type: 'LocationChanged';
+      tagId: string;
+      /** Where it was before (null on a first fix). */
+      from: { zoneId: string; floorId: string; since: number; until: number } | null;
+      fix: TagFix;
+    }
+  /** Not heard for lostAfterMs: the fix stays as "last seen"; the open stay ends at fix.seenAt. */
+  | { type: 'TagLost'; tagId: string; fix: TagFix; at: number }
+  /** A doorway portal pair saw the tag pass: 'entered' = outside -> inside, 'left' = inside -> outside. */
+  | { type: 'DoorwayCrossed'; tagId: string; zoneId: string; direction: 'entered' | 'left'; at: number };
+
+export interface EngineConfig {
+  /** RFID: reads within this long count as the same moment when comparing antennas. */
+  rfidWindowMs: number;
+  /** RFID: a challenger antenna must beat the current zone's evidence by this many dB... */
+  rfidHysteresisDb: number;
+  /** ...for at least this long before the tag moves (minimum dwell). */
+  rfidDwellMs: number;
+  /** BLE: how far back smoothed RSSI per gateway looks; older readings are forgotten. */
+  bleWindowMs: number;
+  /** BLE: the estimated zone must persist this long before the tag moves. */
+  bleDwellMs: number;
+  /** BLE: calibrated power at 1 m when the frame does not carry one, dBm. */
+  defaultTxPower: number;
+  /** BLE: log-distance path-loss exponent used to turn RSSI into distance. */
+  pathLossExponent: number;
+  /** Observations older than the tag's newest by more than this are dropped as too late. */
+  lateWindowMs: number;
+  /** A tag not heard for this long becomes 'lost' (last seen at). */
+  lostAfterMs: number;
+  /** Tags of supply units: read by a stock-location antenna, they are left to the stock engine. */
+  isSupplyUnit: (tagId: string) => boolean;
+}
