@@ -14,6 +14,7 @@ import { FacilityModule } from './facility/facility.module';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { LocationModule } from './location/location.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { MqttModule } from './mqtt/mqtt.module';
 import { WorkerModule } from './location/worker.module';
 import { QueueModule } from './queue/queue.module';
@@ -40,6 +41,7 @@ export class AppModule {
       AuditModule,
       QueueModule,
       HealthModule,
+      MetricsModule.forRoot(config),
     ];
     if (api)
       imports.push(AuthModule, DevicesModule, FacilityModule, LocationModule, IngestModule, EpcModule, AlertsModule);

@@ -22,6 +22,7 @@ import { EmbeddedPostgres } from './database/embedded-postgres';
 import { openDatabase } from './database/data-source';
 import { DemoService } from './demo/demo.service';
 import { PLAN_MAX_BYTES } from './facility/plan-upload';
+import { MetricsService } from './metrics/metrics.service';
 import { registerIngestBodyParsers } from './ingest/body-parsers';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -75,7 +76,9 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
   }
   app.setGlobalPrefix('api/v1');
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  app.useGlobalFilters(new HttpExceptionFilter(config.role !== 'worker' ? config.frontendDir : null));
+  app.useGlobalFilters(
+    new HttpExceptionFilter(config.role !== 'worker' ? config.frontendDir : null, app.get(MetricsService)),
+  );
   if (config.role !== 'worker') {
     const document = SwaggerModule.createDocument(
       app,

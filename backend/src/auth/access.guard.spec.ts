@@ -1,8 +1,9 @@
 import { Controller, ForbiddenException, Get, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { AppConfig } from '@backend/config/app-config';
 import type { DeviceKeyService } from '@backend/devices/device-key.service';
 import { AccessGuard } from './access.guard';
-import { Public, Roles } from './access.decorator';
+import { Public, Roles, RolesOrScrapeToken } from './access.decorator';
 import type { SessionsService } from './sessions.service';
 import type { TokenService } from './token.service';
 import type { UsersService } from './users.service';
@@ -12,6 +13,7 @@ class ExampleController {
   @Get('open') @Public() open() {}
   @Get('admin') @Roles('admin') admin() {}
   @Get('forgotten') forgotten() {}
+  @Get('metrics') @RolesOrScrapeToken('admin') metrics() {}
 }
 
 function contextFor(handler: keyof ExampleController, headers: Record<string, string> = {}): ExecutionContext {
@@ -39,7 +41,8 @@ describe(AccessGuard.name, () => {
   } as unknown as UsersService;
   const deviceKeys = { authenticate: () => Promise.resolve(null) } as unknown as DeviceKeyService;
   const sessions = { isActive: () => Promise.resolve(true) } as unknown as SessionsService;
-  const sut = new AccessGuard(new Reflector(), tokens, users, sessions, deviceKeys);
+  const config = { metrics: { token: 'scrape-token-0123456789abcdefghijklmnop' } } as AppConfig;
+  const sut = new AccessGuard(new Reflector(), tokens, users, sessions, deviceKeys, config);
 
   it('refuses everyone on a route that declares no rule, even an admin', async () => {
     await expect(sut.canActivate(contextFor('forgotten', { authorization: 'Bearer good' }))).rejects.toBeInstanceOf(
@@ -57,5 +60,15 @@ describe(AccessGuard.name, () => {
       UnauthorizedException,
     );
     await expect(sut.canActivate(contextFor('admin', { authorization: 'Bearer good' }))).resolves.toBe(true);
+  });
+
+  it('lets the scrape token through only where the route allows it', async () => {
+    const scrape = { authorization: 'Bearer scrape-token-0123456789abcdefghijklmnop' };
+    await expect(sut.canActivate(contextFor('metrics', scrape))).resolves.toBe(true);
+    await expect(sut.canActivate(contextFor('metrics', { authorization: 'Bearer good' }))).resolves.toBe(true);
+    await expect(sut.canActivate(contextFor('metrics', { authorization: 'Bearer scrape' }))).rejects.toBeInstanceOf(
+      UnauthorizedException,
+    );
+    await expect(sut.canActivate(contextFor('admin', scrape))).rejects.toBeInstanceOf(UnauthorizedException);
   });
 });

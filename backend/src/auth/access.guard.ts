@@ -1,12 +1,15 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   type CanActivate,
   type ExecutionContext,
   ForbiddenException,
+  Inject,
   Injectable,
   Logger,
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { APP_CONFIG, type AppConfig } from '@backend/config/app-config';
 import { DeviceKeyService } from '@backend/devices/device-key.service';
 import { ACCESS_RULE, type AccessRule } from './access.decorator';
 import type { AuthenticatedRequest } from './principal';
@@ -28,6 +31,7 @@ export class AccessGuard implements CanActivate {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly deviceKeys: DeviceKeyService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -54,6 +58,7 @@ export class AccessGuard implements CanActivate {
       case 'users': {
         const token = bearerOf(request);
         if (!token) throw new UnauthorizedException('Sign-in required (Authorization: Bearer <token>)');
+        if (rule.scrapeToken && isScrapeToken(token, this.config.metrics.token)) return true;
         const user = this.tokens.verify(token);
         if (!user) throw new UnauthorizedException('Invalid or expired token');
         if (!(await this.sessions.isActive(user.sessionId)))
@@ -68,6 +73,13 @@ export class AccessGuard implements CanActivate {
       }
     }
   }
+}
+
+/** Constant-time comparison with the configured METRICS_TOKEN (none configured: never matches). */
+function isScrapeToken(token: string, configured: string | null): boolean {
+  if (!configured) return false;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(token), digest(configured));
 }
 
 function bearerOf(request: AuthenticatedRequest): string | null {

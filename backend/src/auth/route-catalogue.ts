@@ -68,12 +68,14 @@ export function allows(rule: AccessRule | undefined, who: PrincipalKind | 'anony
 
 /** The permission matrix as a markdown table (docs/security.md holds the same table). */
 export function permissionMatrixMarkdown(routes: RouteEntry[]): string {
-  const header = `| method | path | public | ${PRINCIPALS.join(' | ')} |`;
-  const divider = `| --- | --- | --- | ${PRINCIPALS.map(() => '---').join(' | ')} |`;
+  const header = `| method | path | public | ${PRINCIPALS.join(' | ')} | scrape token |`;
+  const divider = `| --- | --- | --- | ${PRINCIPALS.map(() => '---').join(' | ')} | --- |`;
   const rows = routes.map((r) => {
     const pub = r.rule?.kind === 'public' ? 'yes' : '';
     const cells = PRINCIPALS.map((p) => (r.rule?.kind !== 'public' && allows(r.rule, p) ? 'yes' : ''));
-    return `| ${r.method} | \`${r.path}\` | ${pub} | ${cells.join(' | ')} |`;
+    // METRICS_TOKEN as the bearer token (a monitoring system, not a person or a device).
+    const scrape = r.rule?.kind === 'users' && r.rule.scrapeToken ? 'yes' : '';
+    return `| ${r.method} | \`${r.path}\` | ${pub} | ${cells.join(' | ')} | ${scrape} |`;
   });
   return [header, divider, ...rows].join('\n');
 }

@@ -4,6 +4,11 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RetryLaterException } from './retry-later.exception';
 
+/** Told the status of every refused ingest post (the wardtrack_ingest_rejected_total counter). */
+export interface IngestRejectionCounter {
+  ingestRefused(status: number): unknown;
+}
+
 /** Error body every endpoint returns: no stack traces, no SQL, always the request id. */
 export interface ErrorBody {
   statusCode: number;
@@ -22,7 +27,10 @@ export interface ErrorBody {
 export class HttpExceptionFilter implements ExceptionFilter {
   private indexHtml?: string;
 
-  constructor(private readonly spaRoot: string | null = null) {}
+  constructor(
+    private readonly spaRoot: string | null = null,
+    private readonly ingestRejections: IngestRejectionCounter | null = null,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -57,6 +65,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
         message: 'Internal server error',
         requestId: String(request.id),
       };
+    }
+    if (this.ingestRejections && request.method === 'POST' && request.url.startsWith('/api/v1/ingest/')) {
+      this.ingestRejections.ingestRefused(body.statusCode);
     }
     if (exception instanceof RetryLaterException) void reply.header('retry-after', String(exception.retryAfterSeconds));
     void reply.status(body.statusCode).header('x-request-id', String(request.id)).send(body);

@@ -155,3 +155,35 @@ describe('loadConfig with empty connection settings', () => {
     });
   });
 });
+
+describe('loadConfig for monitoring and retention', () => {
+  it('refuses a weak METRICS_TOKEN on a production database, but takes any on embedded defaults', () => {
+    expect(
+      configError({ DATABASE_URL, AUTH_TOKEN_SECRET: STRONG_SECRET, METRICS_TOKEN: 'prometheus' }).message,
+    ).toMatch(/METRICS_TOKEN: too weak/);
+    expect(loadConfig({ METRICS_TOKEN: 'prometheus' }, REPO_ROOT).metrics.token).toBe('prometheus');
+    expect(
+      loadConfig({ DATABASE_URL, AUTH_TOKEN_SECRET: STRONG_SECRET, METRICS_TOKEN: STRONG_SECRET }, REPO_ROOT).metrics,
+    ).toEqual({ token: STRONG_SECRET });
+  });
+
+  it('keeps history for a year, the ledger for 30 days and the audit log forever unless told otherwise', () => {
+    expect(loadConfig({}, REPO_ROOT).retention).toEqual({
+      staysDays: 365,
+      alertsDays: 365,
+      ledgerDays: 30,
+      auditDays: 0,
+    });
+    expect(
+      loadConfig({ RETENTION_STAYS_DAYS: '90', RETENTION_AUDIT_DAYS: '2555', RETENTION_LEDGER_DAYS: '0' }, REPO_ROOT)
+        .retention,
+    ).toMatchObject({ staysDays: 90, auditDays: 2555, ledgerDays: 0 });
+  });
+
+  it('never trims the audit log to less than 30 days', () => {
+    expect(configError({ RETENTION_AUDIT_DAYS: '7' }).message).toMatch(
+      /RETENTION_AUDIT_DAYS: 0 \(keep forever\) or at least 30/,
+    );
+    expect(configError({ RETENTION_STAYS_DAYS: '-1' }).message).toMatch(/RETENTION_STAYS_DAYS/);
+  });
+});

@@ -77,6 +77,11 @@ class EnvironmentVariables {
   @IsOptional() @IsString() MQTT_PASSWORD?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(99) LOW_BATTERY_PERCENT?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10000) LOW_BATTERY_MV?: number;
+  @IsOptional() @IsString() @MinLength(1) METRICS_TOKEN?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(36500) RETENTION_STAYS_DAYS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(36500) RETENTION_ALERTS_DAYS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(36500) RETENTION_LEDGER_DAYS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(36500) RETENTION_AUDIT_DAYS?: number;
 }
 
 /** Typed configuration injected wherever settings are needed; nothing else reads process.env. */
@@ -113,6 +118,13 @@ export interface AppConfig {
   };
   /** MQTT ingest: subscribe to each device's topic on this broker; off when url is null. */
   mqtt: { url: string | null; username: string | null; password: string | null };
+  /** Prometheus: a bearer token a monitoring system may scrape GET /api/v1/metrics with (admins always may). */
+  metrics: { token: string | null };
+  /**
+   * Days of history kept per table (0: forever); the worker purges older rows daily, and
+   * `main.js retention` on demand. Audit: at least 30 days, through the audited purge function only.
+   */
+  retention: { staysDays: number; alertsDays: number; ledgerDays: number; auditDays: number };
   version: string;
 }
 
@@ -152,6 +164,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = reso
         'Invalid configuration:\n  AUTH_TOKEN_SECRET: too weak (use at least 32 random characters, e.g. `openssl rand -base64 48`)',
       );
     }
+  }
+  // The audit log may be trimmed, never below 30 days (the database's purge function refuses less as well).
+  if (vars.RETENTION_AUDIT_DAYS !== undefined && vars.RETENTION_AUDIT_DAYS > 0 && vars.RETENTION_AUDIT_DAYS < 30) {
+    throw new ConfigError('Invalid configuration:\n  RETENTION_AUDIT_DAYS: 0 (keep forever) or at least 30');
+  }
+  if (!embedded && vars.METRICS_TOKEN !== undefined && !isStrongSecret(vars.METRICS_TOKEN)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  METRICS_TOKEN: too weak (use at least 32 random characters, e.g. `openssl rand -base64 48`)',
+    );
   }
   const version = (JSON.parse(readFileSync(resolve(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
   return {
@@ -199,6 +220,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = reso
       url: vars.MQTT_URL ?? null,
       username: vars.MQTT_USERNAME ?? null,
       password: vars.MQTT_PASSWORD ?? null,
+    },
+    metrics: { token: vars.METRICS_TOKEN ?? null },
+    retention: {
+      staysDays: vars.RETENTION_STAYS_DAYS ?? 365,
+      alertsDays: vars.RETENTION_ALERTS_DAYS ?? 365,
+      ledgerDays: vars.RETENTION_LEDGER_DAYS ?? 30,
+      auditDays: vars.RETENTION_AUDIT_DAYS ?? 0,
     },
     version,
   };

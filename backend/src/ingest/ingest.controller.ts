@@ -2,12 +2,16 @@ import { BadRequestException, Body, Controller, Headers, HttpCode, Param, Post }
 import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DeviceOnly } from '@backend/auth/access.decorator';
 import { CurrentPrincipal, type DevicePrincipal } from '@backend/auth/principal';
+import { MetricsService } from '@backend/metrics/metrics.service';
 import { type IngestAccepted, IngestService } from './ingest.service';
 
 @ApiTags('ingest')
 @Controller('ingest')
 export class IngestController {
-  constructor(private readonly ingest: IngestService) {}
+  constructor(
+    private readonly ingest: IngestService,
+    private readonly metrics: MetricsService,
+  ) {}
 
   @Post(':format')
   @DeviceOnly()
@@ -38,7 +42,7 @@ export class IngestController {
       },
     },
   })
-  accept(
+  async accept(
     @CurrentPrincipal() device: DevicePrincipal,
     @Param('format') format: string,
     @Body() body: unknown,
@@ -47,6 +51,8 @@ export class IngestController {
     if (idempotencyKey !== undefined && !/^[A-Za-z0-9:._-]{1,128}$/.test(idempotencyKey)) {
       throw new BadRequestException('Idempotency-Key: 1-128 characters of A-Z a-z 0-9 : . _ -');
     }
-    return this.ingest.ingest(device, format, body, idempotencyKey);
+    const accepted = await this.ingest.ingest(device, format, body, idempotencyKey);
+    this.metrics.ingestAccepted(format, accepted.accepted, accepted.duplicate);
+    return accepted;
   }
 }
