@@ -6,6 +6,8 @@ import { AccessGuard } from './access.guard';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LoginThrottleService } from './login-throttle.service';
+import { OidcController } from './oidc/oidc.controller';
+import { OidcService } from './oidc/oidc.service';
 import { SessionsService } from './sessions.service';
 import { TokenService } from './token.service';
 import { User } from './user.entity';
@@ -14,13 +16,14 @@ import { UsersService } from './users.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User]), DevicesModule],
-  controllers: [AuthController, UsersController],
+  controllers: [AuthController, UsersController, OidcController],
   providers: [
     AuthService,
     TokenService,
     UsersService,
     SessionsService,
     LoginThrottleService,
+    OidcService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
   exports: [UsersService, TokenService],

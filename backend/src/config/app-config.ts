@@ -13,6 +13,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { loadOidcConfig, type OidcConfig } from './oidc-config';
 
 export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
@@ -125,6 +126,8 @@ export interface AppConfig {
    * `main.js retention` on demand. Audit: at least 30 days, through the audited purge function only.
    */
   retention: { staysDays: number; alertsDays: number; ledgerDays: number; auditDays: number };
+  /** Single sign-on (OpenID Connect); null when OIDC_ISSUER is unset. */
+  oidc: OidcConfig | null;
   version: string;
 }
 
@@ -152,6 +155,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = reso
   if (errors.length > 0) {
     const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const oidc = loadOidcConfig(given);
+  if (oidc.problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n${oidc.problems.map((p) => `  ${p}`).join('\n')}`);
   }
   const embedded = !vars.DATABASE_URL;
   const secret = vars.AUTH_TOKEN_SECRET ?? null;
@@ -228,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = reso
       ledgerDays: vars.RETENTION_LEDGER_DAYS ?? 30,
       auditDays: vars.RETENTION_AUDIT_DAYS ?? 0,
     },
+    oidc: oidc.config,
     version,
   };
 }

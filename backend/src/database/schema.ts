@@ -13,6 +13,7 @@ import { WalkingGraph1764600000000 } from './migrations/1764600000000-WalkingGra
 import { MqttAndTelemetry1764700000000 } from './migrations/1764700000000-MqttAndTelemetry';
 import { TagAddressType1764800000000 } from './migrations/1764800000000-TagAddressType';
 import { UserScope1764900000000 } from './migrations/1764900000000-UserScope';
+import { OidcSignIn1765000000000 } from './migrations/1765000000000-OidcSignIn';
 
 /** Every entity, listed explicitly (no glob loading: it breaks under bundlers and ESM). */
 export const ENTITIES = [User, AuditLogEntry, Site, Building, Floor, Zone, Device, Antenna, Asset, Alert];
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   MqttAndTelemetry1764700000000,
   TagAddressType1764800000000,
   UserScope1764900000000,
+  OidcSignIn1765000000000,
 ];

@@ -1,0 +1,52 @@
+import { Body, Controller, Get, Header, HttpCode, Ip, Post, Query, Redirect, Req } from '@nestjs/common';
+import { ApiFoundResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { LoginResponse } from '@wardtrack/contracts';
+import type { FastifyRequest } from 'fastify';
+import { Public } from '../access.decorator';
+import { OidcExchangeBody, OidcSettingsDto } from './oidc.dto';
+import { OidcService } from './oidc.service';
+
+@ApiTags('auth')
+@Controller('auth/oidc')
+export class OidcController {
+  constructor(private readonly oidc: OidcService) {}
+
+  @Get('config')
+  @Public()
+  @ApiOperation({ summary: 'Whether single sign-on is offered, and the label of its button' })
+  settings(): OidcSettingsDto {
+    return this.oidc.describe();
+  }
+
+  @Get('start')
+  @Public()
+  @Redirect()
+  @Header('Cache-Control', 'no-store')
+  @ApiQuery({ name: 'returnUrl', required: false, description: 'Wardtrack path to open after signing in' })
+  @ApiFoundResponse({ description: "Redirect to the identity provider's sign-in page" })
+  @ApiOperation({ summary: 'Begin single sign-on (authorization code + PKCE); 404 when not configured' })
+  async start(@Query('returnUrl') returnUrl?: string): Promise<{ url: string; statusCode: number }> {
+    return { url: await this.oidc.start(returnUrl), statusCode: 302 };
+  }
+
+  @Get('callback')
+  @Public()
+  @Redirect()
+  @Header('Cache-Control', 'no-store')
+  @ApiFoundResponse({ description: 'Redirect to /login/sso with a one-time code, or with the reason for a refusal' })
+  @ApiOperation({ summary: 'Where the identity provider sends the browser back (code, state)' })
+  async callback(@Req() request: FastifyRequest): Promise<{ url: string; statusCode: number }> {
+    // The whole query: providers add parameters of their own (session_state, iss) that a DTO would refuse.
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    return { url: await this.oidc.callback(query, String(request.id)), statusCode: 302 };
+  }
+
+  @Post('exchange')
+  @Public()
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Trade the one-time sign-in code for an access token and refresh token' })
+  exchange(@Body() body: OidcExchangeBody, @Req() request: FastifyRequest, @Ip() ip: string): Promise<LoginResponse> {
+    return this.oidc.exchange(body.code, { ip, userAgent: request.headers['user-agent'] ?? null }, String(request.id));
+  }
+}
