@@ -1,0 +1,433 @@
+// Room-level accuracy of the location engine against ground truth, next to a naive
+// strongest-RSSI baseline fed the same observations.
+//
+//   npm run bench:accuracy      (SEEDS=3 HOURS=1 BLE_TAGS=300 by default)
+//
+// Scenarios: the simulated demo hospital (backend/src/simulator, docs/simulator.md) for each seed
+// in the `noisy` and `clean` radio settings, and the real BLE track of the Danis TETAM dataset
+// (../shared/fixtures/ble/danis-tetam-cc0, skipped with a message when absent).
+// Prints the figures with the targets and writes bench/results/accuracy.{json,md}.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const dist = resolve(root, process.env.BACKEND_DIST ?? 'dist/backend');
+const { loadSitePlan } = require(join(dist, 'facility/site-plan.js'));
+const sim = require(join(dist, 'simulator/index.js'));
+const { LocationEngine } = require(join(dist, 'location/engine/index.js'));
+
+const SEEDS = Number(process.env.SEEDS ?? 3);
+const HOURS = Number(process.env.HOURS ?? 1);
+const BLE_TAGS = Number(process.env.BLE_TAGS ?? 300);
+const SETTINGS = (process.env.SETTINGS ?? 'noisy,clean').split(',');
+const WARMUP_S = 30;
+const START = Date.UTC(2026, 10, 25, 8, 0, 0);
+const DANIS = join(root, '../shared/fixtures/ble/danis-tetam-cc0');
+
+const TARGETS = {
+  rfid: { dwellAccuracy: 0.99, ttcP90S: 2 },
+  ble: { dwellAccuracy: 0.95, falseChangesPerTagHour: 1, ttcP90S: 5 },
+};
+
+const plan = loadSitePlan(join(root, 'floorplans/demo-hospital')).plan;
+const hospital = sim.hospitalFromSitePlan(plan);
+const topology = {
+  floors: hospital.floors.map((f) => ({ id: f.id, level: f.level })),
+  zones: hospital.zones.map((z) => ({
+    id: z.id,
+    floorId: z.floorId,
+    kind: z.kind,
+    polygon: z.polygon,
+    centroid: z.centroid,
+  })),
+  antennas: hospital.antennas.map((a) => ({ ...a })),
+  gateways: hospital.gateways.map((g) => ({ deviceId: g.deviceId, floorId: g.floorId, x: g.x, y: g.y })),
+};
+
+/**
+ * The naive baseline: BLE -> the zone of the gateway with the strongest single reading in the
+ * last second; RFID -> the zone of the antenna with the strongest read in the last second.
+ * With nothing heard in the last second it keeps its last answer.
+ */
+class StrongestRssiBaseline {
+  constructor(topo, zoneOfGateway) {
+    this.antennaZone = new Map(topo.antennas.map((a) => [`${a.deviceId}#${a.port}`, a.zoneId]));
+    this.zoneOfGateway = zoneOfGateway;
+    this.gateways = new Map(topo.gateways.map((g) => [g.deviceId, g]));
+    this.zones = new Map();
+    this.best = new Map();
+  }
+
+  ingest(observations, now) {
+    for (const o of observations) {
+      if (o.seenAt <= now - 1000 || o.rssi === null) continue;
+      const b = this.best.get(o.tagId);
+      if (!b || o.rssi > b.rssi) this.best.set(o.tagId, o);
+    }
+    for (const [tagId, o] of this.best) {
+      const zoneId =
+        o.tech === 'ble' ? this.zoneOfGateway(o.deviceId) : this.antennaZone.get(`${o.deviceId}#${o.antenna}`);
+      const g = o.tech === 'ble' ? this.gateways.get(o.deviceId) : null;
+      if (zoneId) this.zones.set(tagId, { zoneId, x: g?.x, y: g?.y });
+    }
+    this.best.clear();
+  }
+
+  fixOf(tagId) {
+    return this.zones.get(tagId);
+  }
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+}
+
+/** Runs one simulated-hospital scenario; per tech and system, the figures. */
+function runHospital(setting, seed) {
+  const rfidTags = (plan.demo?.assets ?? []).map((a) => a.tagId.toUpperCase());
+  const bleTags = Array.from({ length: BLE_TAGS }, (_, i) => ({
+    tagId: `IBEACON:B1E5A000-0000-4000-8000-00000000BE01:1:${i + 1}`,
+  }));
+  const simulator = new sim.HospitalSimulator(hospital, {
+    seed,
+    radio: sim.RADIO_SETTINGS[setting],
+    start: START,
+    rfidTags,
+    bleTags,
+    movement: { dwellMs: [60_000, 600_000] },
+  });
+  const engine = new LocationEngine(topology);
+  const gatewayZone = new Map(
+    hospital.gateways.map((g) => [g.deviceId, sim.zoneAt(hospital, g.floorId, [g.x, g.y]).id]),
+  );
+  const baseline = new StrongestRssiBaseline(topology, (id) => gatewayZone.get(id));
+
+  const seconds = Math.round(HOURS * 3600);
+  const zoneIndex = new Map(hospital.zones.map((z, i) => [z.id, i]));
+  const tags = [
+    ...rfidTags.map((t) => ({ tagId: t, tech: 'rfid' })),
+    ...bleTags.map((b) => ({ tagId: b.tagId, tech: 'ble' })),
+  ];
+  // Per tag, per simulated second: the truth and what each system reported (zone indexes, -1 = none).
+  const truthZone = tags.map(() => new Int16Array(seconds + 1).fill(-1));
+  const moving = tags.map(() => new Uint8Array(seconds + 1));
+  const reported = {
+    engine: tags.map(() => new Int16Array(seconds + 1).fill(-1)),
+    baseline: tags.map(() => new Int16Array(seconds + 1).fill(-1)),
+  };
+  const lastCovered = tags.map(() => -1);
+
+  let observations = 0;
+  const t0 = performance.now();
+  let engineMs = 0;
+  for (let s = 1; s <= seconds; s++) {
+    const now = START + s * 1000;
+    const batch = [];
+    for (const list of simulator.tick(now).values()) for (const o of list) batch.push(o);
+    observations += batch.length;
+    const e0 = performance.now();
+    engine.ingest(batch, now);
+    engine.tick(now);
+    engineMs += performance.now() - e0;
+    baseline.ingest(batch, now);
+    tags.forEach((tag, i) => {
+      const truth = simulator.truth(tag.tagId, now);
+      let zone = zoneIndex.get(truth.zoneId);
+      if (tag.tech === 'rfid') {
+        // RFID can only know the last zone with an antenna the tag passed through.
+        if (hospital.antennasByZone.has(truth.zoneId)) lastCovered[i] = zone;
+        zone = lastCovered[i];
+      }
+      truthZone[i][s] = zone;
+      moving[i][s] = truth.moving ? 1 : 0;
+      const fix = engine.fixOf(tag.tagId, now);
+      reported.engine[i][s] = fix && fix.state === 'present' ? (zoneIndex.get(fix.zoneId) ?? -1) : -1;
+      const b = baseline.fixOf(tag.tagId);
+      reported.baseline[i][s] = b ? zoneIndex.get(b.zoneId) : -1;
+    });
+  }
+  const wallMs = performance.now() - t0;
+
+  const result = {
+    setting,
+    seed,
+    hours: HOURS,
+    tags: { rfid: rfidTags.length, ble: bleTags.length },
+    observations,
+    engineUsPerObservation: (engineMs * 1000) / observations,
+    wallSeconds: wallMs / 1000,
+  };
+  for (const system of ['engine', 'baseline']) {
+    for (const tech of ['rfid', 'ble']) {
+      const m = {
+        dwellSamples: 0,
+        dwellCorrect: 0,
+        allSamples: 0,
+        allCorrect: 0,
+        floorCorrect: 0,
+        falseChanges: 0,
+        moves: 0,
+        undetected: 0,
+        ttc: [],
+      };
+      tags.forEach((tag, i) => {
+        if (tag.tech !== tech) return;
+        const truth = truthZone[i];
+        const rep = reported[system][i];
+        let reachedSinceEntry = false;
+        for (let s = 1; s <= seconds; s++) {
+          if (truth[s] !== truth[s - 1]) reachedSinceEntry = false;
+          const change = rep[s] !== rep[s - 1] && rep[s - 1] !== -1 && s > 1;
+          if (s > WARMUP_S && truth[s] >= 0) {
+            const ok = rep[s] === truth[s];
+            m.allSamples++;
+            if (ok) m.allCorrect++;
+            if (!moving[i][s]) {
+              m.dwellSamples++;
+              if (ok) m.dwellCorrect++;
+              if (rep[s] >= 0 && hospital.zones[rep[s]].floorId === hospital.zones[truth[s]].floorId) m.floorCorrect++;
+              // The one change a standing tag may see is the engine catching up with its arrival.
+              if (change && !(ok && !reachedSinceEntry)) m.falseChanges++;
+            }
+          }
+          if (rep[s] === truth[s]) reachedSinceEntry = true;
+        }
+        // Time to the correct zone: from entering the zone the tag is then left in.
+        const stages = simulator.itinerary(tag.tagId).stagesUntil(START + seconds * 1000);
+        for (let k = 1; k < stages.length; k++) {
+          const stop = stages[k];
+          if (stop.moving || !stages[k - 1].moving) continue;
+          if (tech === 'rfid' && !hospital.antennasByZone.has(stop.zoneId)) continue;
+          let j = k;
+          while (j > 0 && stages[j - 1].zoneId === stop.zoneId) j--;
+          const arrival = stages[j].t0;
+          if (arrival < START + WARMUP_S * 1000) continue;
+          const want = zoneIndex.get(stop.zoneId);
+          let found = null;
+          const last = Math.min(seconds, Math.floor((stop.t1 - START) / 1000));
+          for (let s = Math.ceil((arrival - START) / 1000); s <= last; s++)
+            if (rep[s] === want) {
+              found = Math.max(0, START + s * 1000 - arrival) / 1000;
+              break;
+            }
+          if (found === null && stop.t1 > START + seconds * 1000) continue; // still pending when the run ended
+          m.moves++;
+          if (found === null) m.undetected++;
+          else m.ttc.push(found);
+        }
+      });
+      m.ttc.sort((a, b) => a - b);
+      // Moves never detected during the dwell count as slower than any detected one.
+      const ttcs = [...m.ttc, ...Array(m.undetected).fill(Infinity)];
+      result[`${system}.${tech}`] = {
+        dwellAccuracy: m.dwellCorrect / m.dwellSamples,
+        allTimeAccuracy: m.allCorrect / m.allSamples,
+        floorAccuracy: m.floorCorrect / m.dwellSamples,
+        falseChangesPerTagHour: m.falseChanges / (m.dwellSamples / 3600),
+        stationaryTagHours: m.dwellSamples / 3600,
+        moves: m.moves,
+        undetectedMoves: m.undetected,
+        ttcP50S: percentile(ttcs, 0.5),
+        ttcP90S: percentile(ttcs, 0.9),
+      };
+    }
+  }
+  return result;
+}
+
+/** The Danis TETAM track: 12 receivers, one beacon walked along a straight line, camera ground truth. */
+function runDanis() {
+  const dev = readFileSync(join(DANIS, 'cnf/tetam.dev'), 'utf8');
+  const dongles = JSON.parse(
+    dev
+      .split('\n')
+      .find((l) => l.startsWith('Dongles:'))
+      .slice('Dongles:'.length),
+  );
+  const gateways = Object.entries(dongles).map(([mac, [[x, y]]]) => ({ deviceId: mac, floorId: 'tetam', x, y }));
+  const [x0, y0, x1, y1] = [-0.5, -0.5, 21.2, 18.2]; // the area's limits, widened to hold the receivers on its edge
+  const quad = (id, ax, ay, bx, by) => ({
+    id,
+    floorId: 'tetam',
+    kind: 'room',
+    polygon: [
+      [ax, ay],
+      [bx, ay],
+      [bx, by],
+      [ax, by],
+    ],
+    centroid: [(ax + bx) / 2, (ay + by) / 2],
+  });
+  const zones = [
+    quad('Q-NW', x0, y0, 9.5, 9.25),
+    quad('Q-NE', 9.5, y0, x1, 9.25),
+    quad('Q-SW', x0, 9.25, 9.5, y1),
+    quad('Q-SE', 9.5, 9.25, x1, y1),
+  ];
+  const quadrantOf = (x, y) => (x < 9.5 ? (y < 9.25 ? 'Q-NW' : 'Q-SW') : y < 9.25 ? 'Q-NE' : 'Q-SE');
+  const topo = { floors: [{ id: 'tetam', level: 0 }], zones, antennas: [], gateways };
+  const lines = readFileSync(join(DANIS, 'trk/straight_01_all_sensors.mbd'), 'utf8').trim().split('\n');
+  const reads = lines.map((l) => {
+    const f = l.split(',');
+    return {
+      t: Math.round(Number(f[0]) * 1000),
+      mac: f[1],
+      beacon: f[2],
+      rssi: Number(f[3]),
+      x: Number(f[4]),
+      y: Number(f[5]),
+    };
+  });
+  const engine = new LocationEngine(topo);
+  const baseline = new StrongestRssiBaseline(topo, (id) => {
+    const g = gateways.find((gw) => gw.deviceId === id);
+    return quadrantOf(g.x, g.y);
+  });
+  const start = Math.floor(reads[0].t / 1000) * 1000;
+  const end = reads[reads.length - 1].t;
+  const out = {
+    engine: { err: [], zoneOk: 0, samples: 0, falseChanges: 0 },
+    baseline: { err: [], zoneOk: 0, samples: 0, falseChanges: 0 },
+  };
+  const prevZone = { engine: null, baseline: null };
+  let k = 0;
+  let truth = null;
+  for (let now = start + 1000; now <= end + 1000; now += 1000) {
+    const batch = [];
+    while (k < reads.length && reads[k].t <= now) {
+      const r = reads[k++];
+      batch.push({
+        tagId: `MAC:${r.beacon.toUpperCase()}`,
+        tech: 'ble',
+        deviceId: r.mac,
+        antenna: null,
+        rssi: r.rssi,
+        seenAt: r.t,
+      });
+      truth = r;
+    }
+    engine.ingest(batch, now);
+    engine.tick(now);
+    baseline.ingest(batch, now);
+    if (!truth || now - start <= 2000) continue;
+    const truthZone = quadrantOf(truth.x, truth.y);
+    const tagId = `MAC:${truth.beacon.toUpperCase()}`;
+    for (const [name, fix] of [
+      ['engine', engine.fixOf(tagId, now)],
+      ['baseline', baseline.fixOf(tagId)],
+    ]) {
+      const o = out[name];
+      if (!fix) continue;
+      o.samples++;
+      o.err.push(Math.hypot(fix.x - truth.x, fix.y - truth.y));
+      if (fix.zoneId === truthZone) o.zoneOk++;
+      if (prevZone[name] !== null && fix.zoneId !== prevZone[name] && fix.zoneId !== truthZone) o.falseChanges++;
+      prevZone[name] = fix.zoneId;
+    }
+  }
+  const summary = (o) => {
+    const e = [...o.err].sort((a, b) => a - b);
+    return {
+      samples: o.samples,
+      errorMedianM: percentile(e, 0.5),
+      errorP75M: percentile(e, 0.75),
+      errorP90M: percentile(e, 0.9),
+      quadrantAccuracy: o.zoneOk / o.samples,
+      falseZoneChanges: o.falseChanges,
+    };
+  };
+  return {
+    durationS: (end - start) / 1000,
+    reads: reads.length,
+    engine: summary(out.engine),
+    baseline: summary(out.baseline),
+  };
+}
+
+const pct = (v) => (v === null || v === undefined || Number.isNaN(v) ? 'n/a' : `${(v * 100).toFixed(2)}%`);
+const sec = (v) => (v === null ? 'n/a' : v === Infinity ? 'never' : `${v.toFixed(1)} s`);
+const num = (v, d = 2) => (v === null || v === undefined ? 'n/a' : v.toFixed(d));
+
+const results = {
+  generatedAt: new Date().toISOString(),
+  cpus: cpus().length,
+  node: process.version,
+  hours: HOURS,
+  bleTags: BLE_TAGS,
+  seeds: SEEDS,
+  targets: TARGETS,
+  hospital: [],
+  danis: null,
+};
+const md = [
+  '# Location accuracy (`npm run bench:accuracy`)',
+  '',
+  `Generated ${results.generatedAt} on ${results.cpus} CPUs, Node ${process.version}. Simulated demo hospital: ${BLE_TAGS} BLE tags and the ${(plan.demo?.assets ?? []).length} RFID-tagged demo assets, ${HOURS} simulated hour(s) per run, dwell 1-10 min, walking ~1.2 m/s; radio settings and movement model in docs/simulator.md. Accuracy is sampled every simulated second after a ${WARMUP_S} s warm-up; "dwell" = while the tag truly stands still. Engine = \`LocationEngine\` with its default configuration; baseline = strongest single reading in the last second.`,
+  '',
+  'Targets (noisy setting): RFID >= 99% by dwell time, p90 time to correct zone <= 2 s; BLE >= 95% room-level by dwell time, <= 1 false room change per stationary tag-hour, p90 time to correct room <= 5 s; better than the baseline everywhere.',
+  '',
+  '| setting | seed | tech | system | room acc. (dwell) | room acc. (all time) | floor acc. (dwell) | false changes / stationary tag-h | time to correct zone p50 / p90 | moves (never found) |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+];
+
+for (const setting of SETTINGS) {
+  for (let seed = 1; seed <= SEEDS; seed++) {
+    const r = runHospital(setting, seed);
+    results.hospital.push(r);
+    console.log(
+      `\n== hospital ${setting} seed ${seed}: ${r.observations} observations, ${r.wallSeconds.toFixed(1)} s wall, engine ${r.engineUsPerObservation.toFixed(2)} us/observation`,
+    );
+    for (const tech of ['rfid', 'ble']) {
+      for (const system of ['engine', 'baseline']) {
+        const f = r[`${system}.${tech}`];
+        const line = `${tech.padEnd(4)} ${system.padEnd(8)} room(dwell) ${pct(f.dwellAccuracy).padStart(7)}  all-time ${pct(f.allTimeAccuracy).padStart(7)}  floor ${pct(f.floorAccuracy).padStart(7)}  false/tag-h ${num(f.falseChangesPerTagHour).padStart(6)}  ttc p50 ${sec(f.ttcP50S)} p90 ${sec(f.ttcP90S)}  moves ${f.moves} (never ${f.undetectedMoves})`;
+        console.log(line);
+        md.push(
+          `| ${setting} | ${seed} | ${tech.toUpperCase()} | ${system} | ${pct(f.dwellAccuracy)} | ${pct(f.allTimeAccuracy)} | ${pct(f.floorAccuracy)} | ${num(f.falseChangesPerTagHour)} | ${sec(f.ttcP50S)} / ${sec(f.ttcP90S)} | ${f.moves} (${f.undetectedMoves}) |`,
+        );
+      }
+      const t = TARGETS[tech];
+      const e = r[`engine.${tech}`];
+      console.log(
+        `     targets: room(dwell) >= ${pct(t.dwellAccuracy)}${t.falseChangesPerTagHour !== undefined ? `, false/tag-h <= ${t.falseChangesPerTagHour}` : ''}, ttc p90 <= ${t.ttcP90S} s -> ${e.dwellAccuracy >= t.dwellAccuracy && (t.falseChangesPerTagHour === undefined || e.falseChangesPerTagHour <= t.falseChangesPerTagHour) && e.ttcP90S <= t.ttcP90S ? 'met' : 'NOT met'}${setting === 'noisy' ? '' : ' (targets are set for the noisy setting)'}`,
+      );
+    }
+  }
+}
+
+md.push('', '## Real data: Danis TETAM BLE track (straight_01, 12 receivers, camera ground truth)', '');
+if (existsSync(join(DANIS, 'trk/straight_01_all_sensors.mbd'))) {
+  const d = runDanis();
+  results.danis = d;
+  console.log(`\n== Danis TETAM straight_01: ${d.reads} reads over ${d.durationS.toFixed(0)} s`);
+  md.push(
+    `${d.reads} reads over ${d.durationS.toFixed(0)} s, sampled every second after 2 s. Quadrant zones split at x = 9.5 m and y = 9.25 m. Baseline position = the strongest receiver's position.`,
+    '',
+    '| system | position error median / p75 / p90 | quadrant accuracy | false zone changes |',
+    '| --- | --- | --- | --- |',
+  );
+  for (const system of ['engine', 'baseline']) {
+    const f = d[system];
+    console.log(
+      `${system.padEnd(8)} error median ${num(f.errorMedianM)} m p75 ${num(f.errorP75M)} m p90 ${num(f.errorP90M)} m  quadrant ${pct(f.quadrantAccuracy)}  false zone changes ${f.falseZoneChanges} (${f.samples} samples)`,
+    );
+    md.push(
+      `| ${system} | ${num(f.errorMedianM)} / ${num(f.errorP75M)} / ${num(f.errorP90M)} m | ${pct(f.quadrantAccuracy)} | ${f.falseZoneChanges} |`,
+    );
+  }
+} else {
+  const msg = `skipped: ${DANIS} not found (the real-data scenario needs the Danis TETAM dataset beside the checkout)`;
+  console.log(`\n== Danis TETAM ${msg}`);
+  results.danis = { skipped: msg };
+  md.push(msg);
+}
+
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+writeFileSync(join(root, 'bench/results/accuracy.json'), JSON.stringify(results, null, 2) + '\n');
+writeFileSync(join(root, 'bench/results/accuracy.md'), md.join('\n') + '\n');
+console.log('\nwrote bench/results/accuracy.json and bench/results/accuracy.md');
