@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
 import type { LoadedSitePlan } from '@backend/facility/site-plan';
-import { DemoWorld, type Spot } from './demo-world';
+import type { HospitalSimulator } from '@backend/simulator';
+import { demoHospital, toGenericReads } from './demo-traffic';
 
 export interface SimulatedReader {
   deviceId: string;
@@ -10,37 +10,37 @@ export interface SimulatedReader {
 }
 
 const TICK_MS = 1_000;
-// Equipment wanders between rooms, bays and stores; it does not walk out of the building in the demo.
-const NO_WANDER_KINDS = ['doorway', 'exit', 'loading_dock', 'stairs', 'elevator', 'cabinet', 'waste'];
+/** The same demo day every run (the clock differs, the story does not). */
+const DEMO_SEED = 2026;
 
-/** Drives the demo: every second, each demo reader posts what it hears to the real ingest API. */
+/**
+ * Drives the demo: every second, each demo reader and gateway posts what it heard of the
+ * simulated equipment to the real ingest API, one generic-format batch per device.
+ */
 export class DemoSimulator {
-  private world?: DemoWorld;
+  private hospitals: HospitalSimulator[] = [];
   private timer?: NodeJS.Timeout;
   private inFlight = Promise.resolve();
   private baseUrl: string;
+  private readonly readersByCode: Map<string, SimulatedReader>;
 
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly readers: SimulatedReader[],
+    readers: SimulatedReader[],
     baseUrl: string,
     private readonly logger: Logger,
   ) {
     this.baseUrl = baseUrl;
+    this.readersByCode = new Map(readers.map((r) => [r.code, r]));
   }
 
-  async prepare(plans: LoadedSitePlan[]): Promise<void> {
-    const spots: Spot[] = (
-      await this.dataSource.query<Spot[]>(
-        `SELECT a.device_id AS "deviceId", a.port, z.id AS "zoneId", z.floor_id AS "floorId"
-         FROM antenna a JOIN zone z ON z.id = a.zone_id
-         WHERE z.kind <> ALL($1) ORDER BY a.device_id, a.port`,
-        [NO_WANDER_KINDS],
-      )
-    ).filter((s) => this.readers.some((r) => r.deviceId === s.deviceId));
-    const tagIds = plans.flatMap((p) => (p.plan.demo?.assets ?? []).map((a) => a.tagId.toUpperCase()));
-    this.world = new DemoWorld(spots, tagIds, Math.random, Date.now());
-    this.logger.info({ tags: tagIds.length, spots: spots.length }, 'demo simulator ready');
+  prepare(plans: LoadedSitePlan[], now = Date.now()): void {
+    this.hospitals = plans
+      .map((p) => demoHospital(p.plan, DEMO_SEED, now))
+      .filter((h): h is HospitalSimulator => h !== null);
+    this.logger.info(
+      { tags: this.hospitals.reduce((n, h) => n + h.tagIds.length, 0), devices: this.readersByCode.size },
+      'demo simulator ready',
+    );
   }
 
   start(baseUrl: string): void {
@@ -57,24 +57,27 @@ export class DemoSimulator {
   }
 
   private async tick(): Promise<void> {
-    if (!this.world) return;
     const now = Date.now();
-    this.world.advance(now);
-    const posts = [...this.world.readsByDevice(now)].map(async ([deviceId, reads]) => {
-      const reader = this.readers.find((r) => r.deviceId === deviceId);
-      if (!reader) return;
-      try {
-        const response = await fetch(`${this.baseUrl}/api/v1/ingest/generic`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-api-key': reader.apiKey },
-          body: JSON.stringify({ reads }),
-        });
-        if (response.status !== 202)
-          this.logger.warn({ reader: reader.code, status: response.status }, 'demo post refused');
-      } catch (err) {
-        this.logger.debug({ reader: reader.code, err: (err as Error).message }, 'demo post failed');
+    const posts: Promise<void>[] = [];
+    for (const hospital of this.hospitals)
+      for (const [code, observations] of hospital.tick(now)) {
+        const reader = this.readersByCode.get(code);
+        if (reader) posts.push(this.post(reader, toGenericReads(observations)));
       }
-    });
     await Promise.all(posts);
+  }
+
+  private async post(reader: SimulatedReader, reads: ReturnType<typeof toGenericReads>): Promise<void> {
+    try {
+      const response = await fetch(`${this.baseUrl}/api/v1/ingest/generic`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': reader.apiKey },
+        body: JSON.stringify({ reads }),
+      });
+      if (response.status !== 202)
+        this.logger.warn({ reader: reader.code, status: response.status }, 'demo post refused');
+    } catch (err) {
+      this.logger.debug({ reader: reader.code, err: (err as Error).message }, 'demo post failed');
+    }
   }
 }

@@ -19,8 +19,8 @@ import { DemoSimulator, type SimulatedReader } from './demo-simulator';
 
 /**
  * The evaluation demo, only on embedded defaults: demo accounts, the tagged equipment listed in
- * the site plans, API keys for the demo readers, and a simulator that moves the equipment by
- * posting reads through the real ingest API.
+ * the site plans (RFID- and BLE-tagged), API keys for the demo readers and gateways, and the
+ * hospital simulator moving the equipment, its reads posted through the real ingest API.
  */
 @Injectable()
 export class DemoService implements OnApplicationShutdown {
@@ -44,8 +44,8 @@ export class DemoService implements OnApplicationShutdown {
       'DEMO (for evaluation only): demo accounts and simulated readers are active',
     );
     if (this.config.demo.simulator && this.config.role !== 'worker') {
-      this.simulator = new DemoSimulator(this.dataSource, readers, `http://127.0.0.1:${this.config.port}`, this.logger);
-      await this.simulator.prepare(plans);
+      this.simulator = new DemoSimulator(readers, `http://127.0.0.1:${this.config.port}`, this.logger);
+      this.simulator.prepare(plans);
     }
   }
 
@@ -104,7 +104,7 @@ export class DemoService implements OnApplicationShutdown {
   }
 
   /**
-   * Demo readers need keys to post. They are issued once and kept, in clear, in the embedded
+   * Demo readers and gateways need keys to post. They are issued once and kept, in clear, in the embedded
    * data directory (evaluation only), so restarts reuse them.
    */
   private async readerKeys(demoCodes: string[]): Promise<SimulatedReader[]> {
@@ -112,10 +112,10 @@ export class DemoService implements OnApplicationShutdown {
     const saved: Record<string, string> = existsSync(file)
       ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>)
       : {};
-    // Only the readers drawn in the demo plans: devices an admin registered keep their own keys.
+    // Only the devices drawn in the demo plans: devices an admin registered keep their own keys.
     const devices = await this.dataSource
       .getRepository(Device)
-      .find({ where: { kind: 'rfid_reader', code: In(demoCodes) }, order: { code: 'ASC' } });
+      .find({ where: { kind: In(['rfid_reader', 'ble_gateway']), code: In(demoCodes) }, order: { code: 'ASC' } });
     const readers: SimulatedReader[] = [];
     await this.audit.transaction(SYSTEM_ACTOR, async (tx, audit) => {
       for (const device of devices) {

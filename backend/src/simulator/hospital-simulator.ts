@@ -47,8 +47,6 @@ export interface SimulatorOptions {
 export const DEFAULT_TX_POWER = -59;
 /** Walls are counted on the line from a gateway to the tag's position rounded to this grid (cached). */
 const WALL_GRID_M = 0.5;
-/** Floors up to 256 m across. */
-const WALL_GRID_CELLS = 512;
 /** Readings this far below the sensitivity floor on average are not worth drawing noise for. */
 const PRUNE_SIGMAS = 4;
 
@@ -69,7 +67,7 @@ export class HospitalSimulator {
   private readonly bleTags: BleTag[] = [];
   private readonly rfidTags: RfidTag[] = [];
   private readonly itineraries = new Map<string, Itinerary>();
-  private readonly wallGrids: (Int16Array | undefined)[] = [];
+  private readonly wallGrids: ({ cols: number; rows: number; walls: Int16Array } | undefined)[] = [];
   private readonly levelOf: ReadonlyMap<string, number>;
   private readonly gatewaysByLevel = new Map<number, { gateway: SimGateway; index: number }[]>();
   private readonly readCycleMs: number;
@@ -218,21 +216,24 @@ export class HospitalSimulator {
 
   /** Zone boundaries crossed by the line gateway -> tag; a boundary drawn by two zones counts once. */
   private wallsBetween(index: number, gateway: SimGateway, fix: TruthFix): number {
-    const qx = Math.max(0, Math.min(WALL_GRID_CELLS - 1, Math.round(fix.x / WALL_GRID_M)));
-    const qy = Math.max(0, Math.min(WALL_GRID_CELLS - 1, Math.round(fix.y / WALL_GRID_M)));
     let grid = this.wallGrids[index];
     if (!grid) {
-      grid = new Int16Array(WALL_GRID_CELLS * WALL_GRID_CELLS).fill(-1);
+      const floor = this.hospital.floors.find((f) => f.id === gateway.floorId)!;
+      const cols = Math.ceil(floor.widthM / WALL_GRID_M) + 1;
+      const rows = Math.ceil(floor.heightM / WALL_GRID_M) + 1;
+      grid = { cols, rows, walls: new Int16Array(cols * rows).fill(-1) };
       this.wallGrids[index] = grid;
     }
-    const cell = qx * WALL_GRID_CELLS + qy;
-    if (grid[cell] < 0)
-      grid[cell] = countWalls(
+    const qx = Math.max(0, Math.min(grid.cols - 1, Math.round(fix.x / WALL_GRID_M)));
+    const qy = Math.max(0, Math.min(grid.rows - 1, Math.round(fix.y / WALL_GRID_M)));
+    const cell = qx * grid.rows + qy;
+    if (grid.walls[cell] < 0)
+      grid.walls[cell] = countWalls(
         this.hospital.walls.get(gateway.floorId)!,
         [gateway.x, gateway.y],
         [qx * WALL_GRID_M, qy * WALL_GRID_M],
       );
-    return grid[cell];
+    return grid.walls[cell];
   }
 
   private readRfid(tag: RfidTag, cycle: number, emit: (o: SimulatedObservation) => void): void {
@@ -244,14 +245,14 @@ export class HospitalSimulator {
       if (rng.next() >= (cross ? rfid.crossReadRate : 1 - rfid.missRate)) return;
       const mean = cross ? rfid.crossRssiMeanDbm : rfid.rssiMeanDbm;
       const rssi = clamp(mean + rfid.rssiSigmaDb * rng.normal(), cross ? -82 : -65, cross ? -64 : -50);
-      // A reader cycles through its antennas: port p reads a little after port 1.
+      // Every antenna of a read cycle reports the cycle time: where the tag was read is where it was then.
       emit({
         tagId: tag.tagId,
         tech: 'rfid',
         deviceId: a.deviceId,
         antenna: a.port,
         rssi: Math.round(rssi * 10) / 10,
-        seenAt: cycle + (a.port - 1) * 25,
+        seenAt: cycle,
       });
     };
     const portal = this.hospital.portals.get(fix.zoneId);

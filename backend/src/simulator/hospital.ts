@@ -19,6 +19,8 @@ import {
 export interface SimFloor {
   id: string;
   level: number;
+  widthM: number;
+  heightM: number;
 }
 
 export interface SimZone {
@@ -80,7 +82,7 @@ export function hospitalFromSitePlan(plan: SitePlan): Hospital {
   const openings: { zoneIds: [string, string]; at: [number, number]; kind: 'door' | 'opening' }[] = [];
   for (const building of plan.buildings)
     for (const floor of building.floors) {
-      floors.push({ id: floor.code, level: floor.level });
+      floors.push({ id: floor.code, level: floor.level, widthM: floor.widthM, heightM: floor.heightM });
       for (const z of floor.zones)
         zones.push({
           id: z.code,
