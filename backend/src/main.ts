@@ -23,6 +23,7 @@ import { openDatabase } from './database/data-source';
 import { DemoService } from './demo/demo.service';
 import { PLAN_MAX_BYTES } from './facility/plan-upload';
 import { MetricsService } from './metrics/metrics.service';
+import { runOperationsCommand } from './operations/commands';
 import { registerIngestBodyParsers } from './ingest/body-parsers';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -143,6 +144,11 @@ async function main(): Promise<void> {
   }
   if (process.argv[2] === 'create-admin') {
     await createAdmin(config, process.argv[3], process.argv[4]);
+    await embedded?.stop();
+    return;
+  }
+  // Operations commands (export, import, retention): see docs/operations.md.
+  if (await runOperationsCommand(process.argv.slice(2), config, logger)) {
     await embedded?.stop();
     return;
   }
