@@ -9,7 +9,7 @@
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
-import { isBle, prng, receiverIdOf, World } from './throughput-world.mjs';
+import { prng, receiverIdOf, World } from './throughput-world.mjs';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const {
@@ -25,11 +25,13 @@ const {
   warmupS,
   batchSize = 300,
   moverShare = 0.1,
+  bleShare = 0.3,
+  maxBatchIntervalMs = 0,
   runId,
   connections = 32,
 } = config;
 
-const world = new World({ devices, zones, tags, seed, moverShare });
+const world = new World({ devices, zones, tags, seed, moverShare, bleTenths: Math.round(bleShare * 10) });
 const TICK_MS = 5;
 const MAX_SPAN_MS = 2_000;
 
@@ -68,7 +70,7 @@ const txIdBytes = new Map();
 const rxIdBytes = new Map();
 /** One raddec (binary form, as raddec's encodeAsHexString lays it out): one decoding of one tag by one receiver. */
 function raddecOf(r, di) {
-  const ble = isBle(r.tag);
+  const ble = world.ble[r.tag] === 1;
   let tx = txIdBytes.get(r.tag);
   if (!tx) {
     tx = Buffer.from(world.tagIds[r.tag].toLowerCase(), 'hex');
@@ -118,12 +120,12 @@ let inFlight = 0;
 let lastMoveCheck = 0;
 let lastTick = 0;
 
-function send(di, due) {
+function send(di, due, size) {
   const nowWall = startWall + due;
   const span = Math.min(MAX_SPAN_MS, lastBatchAt[di] === 0 ? 1000 : due - lastBatchAt[di]);
   lastBatchAt[di] = due;
-  const reads = world.nextReads(di, batchSize, nowWall, span, (i) => {
-    if (due >= warmupMs) pendingMoves.push([world.tagIds[i], startWall + due, isBle(i) ? 'ble' : 'rfid']);
+  const reads = world.nextReads(di, size, nowWall, span, (i) => {
+    if (due >= warmupMs) pendingMoves.push([world.tagIds[i], startWall + due, world.ble[i] === 1 ? 'ble' : 'rfid']);
   });
   if (reads.length === 0) return;
   const measured = due >= warmupMs;
@@ -198,10 +200,53 @@ function tick() {
       // Interpolate when within this tick the batch fell due.
       const at = now - dt + (dt * (batchSize - before)) / Math.max(1e-9, acc[di] - before);
       acc[di] -= batchSize;
-      send(di, Math.max(now - dt, Math.min(now, at)));
+      send(di, Math.max(now - dt, Math.min(now, at)), batchSize);
+    }
+    // Readers that post at least every maxBatchIntervalMs send what they have, even under batchSize.
+    if (maxBatchIntervalMs > 0 && acc[di] >= 1 && now - lastBatchAt[di] >= maxBatchIntervalMs) {
+      const size = Math.floor(acc[di]);
+      acc[di] -= size;
+      send(di, now, size);
     }
   }
-  setTimeout(tick, TICK_MS);
+  /**
+   * Priming: every device posts every tag in its field once, in full batches, a few at a time, as
+   * fast as the api answers; nothing is measured. Afterwards Wardtrack knows every tag.
+   */
+  async function prime() {
+    const jobs = [];
+    for (let di = 0; di < devices.length; di++) {
+      const n = world.weight(di);
+      for (let k = 0; k < n; k += batchSize) jobs.push([di, Math.min(batchSize, n - k)]);
+    }
+    let next = 0;
+    const lane = async () => {
+      while (next < jobs.length) {
+        const [di, size] = jobs[next++];
+        const reads = world.nextReads(di, size, Date.now(), 1000);
+        const pool = pools[rr++ % pools.length];
+        for (let attempt = 0; attempt < 20; attempt++) {
+          const res = await pool.request({
+            path: '/api/v1/ingest/generic',
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': devices[di].key },
+            body: genericBody(di, seq[di]++, reads),
+          });
+          await res.body.dump();
+          if (res.statusCode === 202) break;
+          await new Promise((r) => setTimeout(r, 250)); // 429/503: the reader waits and retries
+        }
+        stats.reads += reads.length;
+        stats.batches++;
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, lane));
+    stats.elapsedS = (performance.now() - start) / 1000;
+    process.send?.({ type: 'done', stats }, () => process.exit(0));
+  }
+
+  if (config.prime) void prime();
+  else setTimeout(tick, TICK_MS);
 }
 
 setInterval(() => {
@@ -230,4 +275,49 @@ async function finish() {
   }
 }
 
-setTimeout(tick, TICK_MS);
+/**
+ * Priming: every device posts every tag in its field once, in full batches, a few at a time, as
+ * fast as the api answers; nothing is measured. Afterwards Wardtrack knows every tag.
+ */
+async function prime() {
+  const jobs = [];
+  for (let di = 0; di < devices.length; di++) {
+    const n = world.weight(di);
+    for (let k = 0; k < n; k += batchSize) jobs.push([di, Math.min(batchSize, n - k)]);
+  }
+  let next = 0;
+  const lane = async () => {
+    while (next < jobs.length) {
+      const [di, size] = jobs[next++];
+      const reads = world.nextReads(di, size, Date.now(), 1000);
+      const pool = pools[rr++ % pools.length];
+      const body = genericBody(di, seq[di]++, reads);
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const status = await pool
+          .request({
+            path: '/api/v1/ingest/generic',
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': devices[di].key },
+            body,
+          })
+          .then(
+            async (res) => {
+              await res.body.dump();
+              return res.statusCode;
+            },
+            () => 0,
+          );
+        if (status === 202) break;
+        await new Promise((r) => setTimeout(r, 250)); // 429/503 or no answer: the reader waits and retries
+      }
+      stats.reads += reads.length;
+      stats.batches++;
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, lane));
+  stats.elapsedS = (performance.now() - start) / 1000;
+  process.send?.({ type: 'done', stats }, () => process.exit(0));
+}
+
+if (config.prime) void prime();
+else setTimeout(tick, TICK_MS);

@@ -117,8 +117,8 @@ export function markdown(r) {
   L.push(
     `${r.machine.cpus} cores (${r.machine.model}), Node ${r.machine.node}, PostgreSQL and Redis on loopback; ` +
       `${r.config.apis} api + ${r.config.workers} worker process(es); ${r.config.readers} RFID readers (4 antennas) + ` +
-      `${r.config.gateways} BLE gateways; ${r.config.tags.toLocaleString('en-US')} tags (3 in 10 BLE, heard by 3 gateways; ` +
-      `${Math.round(r.config.moverShare * 100)}% moving every 20-60 s); batches of ${r.config.batchSize} reads; ` +
+      `${r.config.gateways} BLE gateways; ${r.config.tags.toLocaleString('en-US')} tags (${Math.round(r.config.bleShare * 10)} in 10 BLE, heard by 3 gateways; ` +
+      `${Math.round(r.config.moverShare * 100)}% moving every 20-60 s); batches of ${r.config.batchSize} reads${r.config.maxBatchIntervalMs > 0 ? ` or whatever a device has after ${r.config.maxBatchIntervalMs} ms` : ''}; ` +
       `\`${r.command}\`. Load average at start: ${r.machine.loadavg.join(' ')}.`,
   );
   L.push('');
@@ -141,8 +141,9 @@ export function markdown(r) {
   L.push(
     `| ingest ack p50 / p99 at ${fmt(r.config.eventRate)} reads/s | p99 <= ${TARGETS.ackP99Ms} ms | ${fmt(s.wardtrack.ack?.p50, ' ms')} / ${fmt(s.wardtrack.ack?.p99, ' ms')}${mark(s.met.ack)} | (UDP, no ack) | |`,
   );
+  const at = (f) => (f ? ` (at ${fmt(f.rate)} reads/s${f.sustained ? '' : ', not sustained'})` : '');
   L.push(
-    `| CPU per read, app processes (api + worker) | <= ${TARGETS.cpuUsPerRead} us | ${fmt(s.wardtrack.cpuUsPerRead, ' us')}${mark(s.met.cpu)} | ${fmt(s.peer?.cpuUsPerRead, ' us')} | ${fmt(s.ratio?.cpu, 'x')} |`,
+    `| CPU per read, app processes (api + worker)${at(s.wardtrack.perReadFiguresAt)} | <= ${TARGETS.cpuUsPerRead} us | ${fmt(s.wardtrack.cpuUsPerRead, ' us')}${mark(s.met.cpu)} | ${fmt(s.peer?.cpuUsPerRead, ' us')} | ${fmt(s.ratio?.cpu, 'x')} |`,
   );
   L.push(
     `| CPU per read incl. PostgreSQL backends + Redis | | ${fmt(s.wardtrack.cpuUsPerReadWithStores, ' us')} | (no store) | |`,
@@ -166,6 +167,19 @@ export function markdown(r) {
     );
   }
   L.push('');
+  if (w.priming?.length) {
+    L.push(
+      'Priming (every device posts each tag it hears once, then the backlog drains; not measured): ' +
+        w.priming
+          .map(
+            (p) =>
+              `${fmt(p.tags)} tags ${p.drainMs === null ? 'NOT drained within 60 s' : `sent in ${fmt(round(p.sentMs / 1000))} s, drained ${fmt(round(p.drainMs / 1000))} s later`}`,
+          )
+          .join('; ') +
+        '.',
+    );
+    L.push('');
+  }
   if (w.tagSweep?.length) {
     L.push(`## Wardtrack: 1,000 to 100,000 tags at ${fmt(r.config.sweepRate)} reads/s`);
     L.push('');
@@ -206,22 +220,22 @@ export function markdown(r) {
     }
     L.push('');
   }
-  if (w.profile) {
-    L.push(
-      `## Where the api spends its CPU (--cpu-prof under load, ${fmt(w.profile.busyMs)} ms busy, GC ${fmt(w.profile.gcMs)} ms)`,
-    );
+  for (const [role, prof] of [
+    ['api', w.profile],
+    ['worker', w.workerProfile],
+  ]) {
+    if (!prof) continue;
+    L.push(`## Where the ${role} spends its CPU (--cpu-prof, ${fmt(prof.busyMs)} ms busy, GC ${fmt(prof.gcMs)} ms)`);
     L.push('');
-    L.push(
-      'The profile covers the whole life of the api process, start-up (module loading, floor plan import) included.',
-    );
+    L.push(`The profile covers the whole life of the ${role} process(es), start-up included.`);
     L.push('');
     L.push('| self ms | share of busy | frame (self time) |');
     L.push('| --- | --- | --- |');
-    for (const f of w.profile.topSelf) L.push(`| ${fmt(f.ms)} | ${fmt(f.shareOfBusy, '%')} | \`${f.frame}\` |`);
+    for (const f of prof.topSelf) L.push(`| ${fmt(f.ms)} | ${fmt(f.shareOfBusy, '%')} | \`${f.frame}\` |`);
     L.push('');
     L.push('| inclusive ms | share of busy | frame (with its callees; application and library code) |');
     L.push('| --- | --- | --- |');
-    for (const f of w.profile.topInclusive) L.push(`| ${fmt(f.ms)} | ${fmt(f.shareOfBusy, '%')} | \`${f.frame}\` |`);
+    for (const f of prof.topInclusive) L.push(`| ${fmt(f.ms)} | ${fmt(f.shareOfBusy, '%')} | \`${f.frame}\` |`);
     L.push('');
   }
   L.push('## How it is measured');

@@ -114,16 +114,22 @@ export class WardtrackProcess {
     clearTimeout(timer);
   }
 
-  /** V8 heap in use, from /metrics when the process exposes prom-client's default metrics. */
-  async heapUsedBytes() {
-    try {
-      const res = await fetch(`${this.url}/metrics`, { signal: AbortSignal.timeout(3000) });
-      if (!res.ok) return null;
-      const m = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})?\s+([0-9.e+]+)/m.exec(await res.text());
-      return m ? Number(m[1]) : null;
-    } catch {
-      return null;
+  /** V8 heap in use, from the process's Prometheus metrics (prom-client default metrics), when it has them. */
+  async heapUsedBytes(metricsToken) {
+    for (const path of ['/api/v1/metrics', '/metrics']) {
+      try {
+        const res = await fetch(`${this.url}${path}`, {
+          headers: { authorization: `Bearer ${metricsToken}` },
+          signal: AbortSignal.timeout(3000),
+        });
+        if (!res.ok) continue;
+        const m = /^(?:wardtrack_)?nodejs_heap_size_used_bytes(?:\{[^}]*\})?\s+([0-9.e+]+)/m.exec(await res.text());
+        if (m) return Number(m[1]);
+      } catch {
+        // not exposed here
+      }
     }
+    return null;
   }
 }
 

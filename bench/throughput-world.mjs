@@ -15,12 +15,15 @@ export function prng(seed) {
   };
 }
 
-/** Three tags in ten are BLE beacons, the rest RFID (by index, so a 1k world is a subset of a 10k one). */
-export const isBle = (i) => i % 10 < 3;
+/**
+ * Tags whose index ends in 0..(bleTenths - 1) are BLE beacons, the rest RFID tags (by index, so a
+ * 1k world is a subset of a 10k one). Three in ten by default.
+ */
+export const isBleTag = (i, bleTenths = 3) => i % 10 < bleTenths;
 
 /** Tag ids as the devices send them: EPC-96 hex for RFID, a 48-bit MAC for BLE (uppercase, as Wardtrack stores them). */
-export function tagIdOf(i) {
-  return isBle(i)
+export function tagIdOf(i, ble) {
+  return ble
     ? `C0FFEE${i.toString(16).toUpperCase().padStart(6, '0')}`
     : `E280116${i.toString(16).toUpperCase().padStart(17, '0')}`;
 }
@@ -70,12 +73,13 @@ class Field {
  * zones: [{ id, floorId, cx, cy }]
  */
 export class World {
-  constructor({ devices, zones, tags, seed = 42, moverShare = 0.05, moveEveryMs = [20_000, 60_000] }) {
+  constructor({ devices, zones, tags, seed = 42, moverShare = 0.1, bleTenths = 3, moveEveryMs = [20_000, 60_000] }) {
     this.random = prng(seed);
     this.devices = devices;
     this.fields = devices.map(() => new Field());
     this.tagCount = tags;
-    this.tagIds = Array.from({ length: tags }, (_, i) => tagIdOf(i));
+    this.ble = Uint8Array.from({ length: tags }, (_, i) => (isBleTag(i, bleTenths) ? 1 : 0));
+    this.tagIds = Array.from({ length: tags }, (_, i) => tagIdOf(i, this.ble[i] === 1));
     this.moveEveryMs = moveEveryMs;
     this.slots = [];
     devices.forEach((d, di) => {
@@ -105,7 +109,7 @@ export class World {
   place(i) {
     const old = this.where[i];
     if (old) for (const di of old.devices) this.fields[di].remove(i);
-    if (isBle(i) && this.bleZones.length > 0) {
+    if (this.ble[i] === 1 && this.bleZones.length > 0) {
       const z = this.bleZones[Math.floor(this.random() * this.bleZones.length)];
       const x = z.cx + (this.random() - 0.5) * 2;
       const y = z.cy + (this.random() - 0.5) * 2;

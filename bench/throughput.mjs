@@ -54,11 +54,14 @@ const { values: opt } = parseArgs({
     gateways: { type: 'string', default: '80' },
     'batch-size': { type: 'string', default: '300' },
     'mover-share': { type: 'string', default: '0.1' },
+    'ble-share': { type: 'string', default: '0.3' },
+    'max-batch-interval-ms': { type: 'string', default: '0' },
     peer: { type: 'boolean', default: true },
     'no-peer': { type: 'boolean', default: false },
     'peer-rates': { type: 'string' },
     long: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    'profile-dir': { type: 'string' },
     'keep-going': { type: 'boolean', default: false },
     dist: { type: 'string', default: process.env.WARDTRACK_DIST ?? join(root, 'dist/backend') },
     'postgres-url': {
@@ -79,8 +82,11 @@ if (opt.help) {
   --event-rate 10000         the rate whose step gives the read-to-event and ack headline figures
   --apis 1 --workers 1       process counts (two apis: the load is round-robin over them)
   --readers 240 --gateways 80 --batch-size 300 --mover-share 0.1
+  --ble-share 0.3            share of tags that are BLE beacons (tenths; 0 = RFID only)
+  --max-batch-interval-ms 0  devices also post what they have after this long (0: only full batches)
   --no-peer                  skip the barnowl + barnacles peer; --peer-rates defaults to --rates
-  --profile                  run the api under --cpu-prof and report its top frames
+  --profile                  run the api and worker(s) under --cpu-prof and report their top frames
+  --profile-dir dir          keep the .cpuprofile files there (default: a temporary directory, removed)
   --dist dir                 built backend (default dist/backend, or WARDTRACK_DIST)
   --postgres-url, --redis-url  (default the local servers)
   --out path                 results basename (default bench/results/throughput)`);
@@ -102,10 +108,13 @@ const config = {
   gateways: num('gateways'),
   batchSize: num('batch-size'),
   moverShare: num('mover-share'),
+  bleShare: num('ble-share'),
+  maxBatchIntervalMs: num('max-batch-interval-ms'),
   peer: opt.peer && !opt['no-peer'],
   peerRates: list(opt['peer-rates'] ?? opt.rates),
   profile: opt.profile,
 };
+opt.dist = resolve(opt.dist);
 if (!distExists(opt.dist)) {
   console.error(`No built backend at ${opt.dist}: run \`npm run bench:throughput\` (it builds first) or pass --dist.`);
   process.exit(1);
@@ -119,8 +128,9 @@ const databaseUrl = (() => {
   u.pathname = `/${database}`;
   return u.toString();
 })();
+const metricsToken = randomSecret();
 const scratch = mkdtempSync(join(tmpdir(), 'wardtrack-throughput-'));
-const profileDir = join(scratch, 'profiles');
+const profileDir = (role) => join(opt['profile-dir'] ? resolve(opt['profile-dir']) : scratch, `profiles-${role}`);
 const log = (...a) => console.log(`[throughput ${new Date().toISOString().slice(11, 19)}]`, ...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -175,6 +185,9 @@ function openEventWindow(fromMs) {
     moveToEvent: [],
     rfid: [],
     count: 0,
+    kinds: {},
+    tags: new Set(),
+    sample: [],
     pendingMoves: new Map(),
   };
 }
@@ -184,6 +197,10 @@ function onEvent(e, receivedAt) {
   const w = events.window;
   if (!w || typeof e.batchReceivedAt !== 'number' || e.batchReceivedAt < w.fromMs) return;
   w.count++;
+  const kind = `${e.type}${e.fix?.tech ? ` ${e.fix.tech}` : ''}`;
+  w.kinds[kind] = (w.kinds[kind] ?? 0) + 1;
+  w.tags.add(e.tagId);
+  if (w.sample.length < 3) w.sample.push(e);
   const ms = receivedAt - e.batchReceivedAt;
   w.readToEvent.push(ms);
   if (e.fix?.tech === 'rfid') w.rfid.push(ms);
@@ -200,7 +217,19 @@ function onEvent(e, receivedAt) {
 // --- load generator ---------------------------------------------------------------------------
 
 /** Runs one load generator to its end; onMeasuring / onEnded mark its measured window. */
-async function runLoad({ mode, rate, tags, seconds, warmupSeconds, targets, udpPort, world, onMeasuring, onEnded }) {
+async function runLoad({
+  mode,
+  rate,
+  tags,
+  seconds,
+  warmupSeconds,
+  targets,
+  udpPort,
+  world,
+  onMeasuring,
+  onEnded,
+  prime = false,
+}) {
   const file = join(scratch, `load-${mode}-${rate}-${tags}-${Date.now()}.json`);
   writeFileSync(
     file,
@@ -224,7 +253,10 @@ async function runLoad({ mode, rate, tags, seconds, warmupSeconds, targets, udpP
       warmupS: warmupSeconds,
       batchSize: config.batchSize,
       moverShare: config.moverShare,
+      bleShare: config.bleShare,
+      maxBatchIntervalMs: config.maxBatchIntervalMs,
       runId: `${runId}-${mode}-${rate}-${tags}-${Date.now().toString(36)}`,
+      prime,
     }),
   );
   const child = fork(join(root, 'bench/throughput-load.mjs'), [file], {
@@ -378,6 +410,9 @@ async function wardtrackStep(world, { rate, tags, seconds, warmup = config.warmu
     publishToReceiveMs: latency(w?.publishToReceive),
     firstEvidenceToEventMs: latency(w?.moveToEvent),
     events: w?.count ?? 0,
+    eventsByKind: w?.kinds ?? {},
+    eventTags: w?.tags.size ?? 0,
+    eventSample: w?.sample ?? [],
     movesReported: load.stats.moves,
     readToLocatedMs: ledgerFigures,
     cpuUsPerRead: {
@@ -398,10 +433,27 @@ async function wardtrackStep(world, { rate, tags, seconds, warmup = config.warmu
 async function workerMemory() {
   const workers = procs.filter((p) => p.role === 'worker');
   const rss = workers.reduce((a, p) => a + (rssBytes(p.pid) ?? 0), 0);
-  const heaps = await Promise.all(workers.map((p) => p.heapUsedBytes()));
+  const heaps = await Promise.all(workers.map((p) => p.heapUsedBytes(metricsToken)));
   const heap = heaps.every((h) => h !== null) ? heaps.reduce((a, b) => a + b, 0) : null;
   return { rssMiB: round(rss / 2 ** 20), heapUsedMiB: heap === null ? null : round(heap / 2 ** 20) };
 }
+
+/**
+ * A tag count new to the system first costs one first fix (and its event and stay) per tag:
+ * every device posts every tag it hears once, and the backlog is drained, before anything is measured.
+ */
+async function prime(world, tags) {
+  log(`priming: every device posts each of ${tags} tags once, then drain (not measured)`);
+  const apis = procs.filter((p) => p.role === 'api').map((p) => p.url);
+  const started = Date.now();
+  await runLoad({ mode: 'http', rate: 0, tags, seconds: 0, warmupSeconds: 0, targets: apis, world, prime: true });
+  const sentMs = Date.now() - started;
+  const drained = await waitDrained(PRIME_DRAIN_MS);
+  result.wardtrack.priming.push({ tags, sentMs, drainMs: drained });
+  if (drained === null) log(`  backlog not drained after ${PRIME_DRAIN_MS / 1000} s; measuring anyway`);
+  else log(`  sent in ${round(sentMs / 1000, 1)} s, drained ${round(drained / 1000, 1)} s later`);
+}
+const PRIME_DRAIN_MS = 60_000;
 
 // --- the peer ---------------------------------------------------------------------------------
 
@@ -486,20 +538,20 @@ const result = {
     loadavg: loadavg().map((x) => round(x, 2)),
   },
   config,
-  wardtrack: { steps: [], tagSweep: [] },
+  wardtrack: { priming: [], steps: [], tagSweep: [] },
   peer: null,
   notes: {
     shared:
       'the machine (2 cores) is shared with other engineers running tests, and PostgreSQL, Redis, the load generator and the system under test all run on it; re-run on a quiet machine before quoting.',
     method: [
       'Open loop: the load generator (its own process; its CPU is reported apart) makes batches due at the target rate whatever the answers; ack latency is measured from when a batch was due, so a stalled server is not hidden (no coordinated omission).',
-      'Each step starts a fresh load generator with the same seed (same tags, same placement); the first seconds of a step (--warmup-seconds) are not measured.',
+      'Before the rate steps and before each tag count of the sweep, every tag is heard once and the backlog drained (first fixes are a one-off cost per tag, not measured). Each step starts a fresh load generator with the same seed (same tags, same placement); the first seconds of a step (--warmup-seconds) are not measured.',
       'Sustained = at least 99.5% of batches answered 202, the generator kept up (>= 90% of the target: batches fall due per device, so short steps at low rates vary by a few percent), the queue backlog (BullMQ wait + active + delayed + prioritized jobs under the bench prefix, sampled every 500 ms) grew by less than one second of batches over the step, and it drained afterwards.',
       'Read-to-event = time the subscriber on the Redis events channel receives a domain event minus its batchReceivedAt (ingest acceptance of the batch that caused it); "n/a" until the worker publishes events. First-evidence-to-event (in the JSON) is from the moment a moved tag\'s first read at its new place was due to the LocationChanged event, so it includes the engine\'s dwell/hysteresis.',
       "Read-to-located = ingest_batch.processed_at - received_at (the ledger; processed_at is the start of the worker's transaction).",
       'CPU per read = utime + stime from /proc/<pid>/stat over the measured window, api over reads accepted, worker over reads processed (ledger); PostgreSQL = the backends serving the bench database; Redis = INFO cpu of the shared server.',
       'Database rows per read = pg_stat_database tup_inserted + tup_updated + tup_deleted of the bench database over reads processed (statistics are flushed about once a second, so step figures are approximate).',
-      "Worker heap: nodejs_heap_size_used_bytes from the worker's /metrics when it exposes prom-client metrics, otherwise the worker's RSS; per 10,000 tags = the increase from the smallest to the largest tag count.",
+      "Worker heap: nodejs_heap_size_used_bytes from the worker's /api/v1/metrics (scraped with METRICS_TOKEN) when it exposes prom-client metrics, otherwise the worker's RSS; per 10,000 tags = the increase from the smallest to the largest tag count.",
       "Peer: barnowl 1.3.3 (UdpListener on 127.0.0.1, enableMixing) + barnacles 1.8.1 (defaults: delayMilliseconds 1000) in their own process; each read is one raddec datagram (EPC-96 or EUI-48 transmitter, EUI-64 receiver per reader antenna or gateway), no timestamp (barnowl stamps arrival); sustained = >= 99% of datagrams received and event-loop lag p99 < 1 s. Its read-to-event = first decoding by the new strongest receiver to barnacles' DISPLACEMENT event, RFID tags only. It stores nothing.",
     ],
   },
@@ -515,12 +567,14 @@ try {
     REDIS_URL: opt['redis-url'],
     QUEUE_PREFIX: prefix,
     AUTH_TOKEN_SECRET: randomSecret(),
+    METRICS_TOKEN: metricsToken,
     LOG_LEVEL: 'warn',
     DEMO_SIMULATOR: 'false',
     FLOORPLANS_DIR: join(root, 'floorplans'),
     MQTT_URL: '',
   };
-  const profileArgs = config.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const profileArgs = config.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir('api')}`] : [];
+  const workerProfileArgs = config.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir('worker')}`] : [];
   // The first api migrates the database and imports the demo hospital; the others start after it.
   const first = new WardtrackProcess({
     dist: opt.dist,
@@ -546,7 +600,14 @@ try {
   }
   for (let i = 1; i <= config.workers; i++) {
     procs.push(
-      new WardtrackProcess({ dist: opt.dist, role: 'worker', port: await freePort(), env, name: `worker-${i}` }),
+      new WardtrackProcess({
+        dist: opt.dist,
+        role: 'worker',
+        port: await freePort(),
+        env,
+        nodeArgs: workerProfileArgs,
+        name: `worker-${i}`,
+      }),
     );
   }
   await Promise.all(procs.map((p) => p.waitHealthy()));
@@ -577,6 +638,7 @@ try {
 
   // Give the worker(s) time to take their partitions before load starts.
   await sleep(3000);
+  await prime(world, config.tags);
   for (const rate of config.rates) {
     if (interrupted) break;
     log(`wardtrack: ${rate} reads/s, ${config.tags} tags, ${config.stepSeconds} s`);
@@ -589,11 +651,9 @@ try {
   }
   for (const tags of config.tagSweep) {
     if (interrupted) break;
-    // A tag count new to the system first costs one first fix per tag: measured after that.
-    const seconds = Math.max(config.stepSeconds, Math.ceil(tags / config.sweepRate) + config.stepSeconds);
-    log(`wardtrack: ${tags} tags at ${config.sweepRate} reads/s, ${seconds} s`);
-    const warmup = seconds - config.stepSeconds + config.warmupSeconds;
-    const step = await wardtrackStep(world, { rate: config.sweepRate, tags, seconds, warmup });
+    await prime(world, tags);
+    log(`wardtrack: ${tags} tags at ${config.sweepRate} reads/s, ${config.stepSeconds} s`);
+    const step = await wardtrackStep(world, { rate: config.sweepRate, tags, seconds: config.stepSeconds });
     result.wardtrack.tagSweep.push(step);
     log(
       `  app CPU ${step.cpuUsPerRead.app} us/read, worker RSS ${step.worker.rssMiB} MiB heap ${step.worker.heapUsedMiB ?? 'n/a'} MiB`,
@@ -606,7 +666,10 @@ try {
   result.wardtrack.tagSweep.sort((a, b) => a.tags - b.tags);
 
   await Promise.all(procs.map((p) => p.stop()));
-  if (config.profile) result.wardtrack.profile = profileTopFrames(profileDir);
+  if (config.profile) {
+    result.wardtrack.profile = profileTopFrames(profileDir('api'));
+    result.wardtrack.workerProfile = profileTopFrames(profileDir('worker'));
+  }
 
   if (config.peer && !interrupted) {
     peer = await startPeer();
@@ -640,9 +703,12 @@ try {
     steps?.filter((s) => s.sustained).reduce((m, s) => Math.max(m, s.sentReadsPerSec), 0) ?? null;
   const w10 = result.wardtrack.steps.find((s) => s.targetRate === config.eventRate);
   const p10 = result.peer?.steps.find((s) => s.targetRate === config.eventRate);
+  // Per-read costs from the fastest sustained step (or, when none was, the first step).
+  const headlineStep = (steps) =>
+    steps.filter((s) => s.sustained).sort((a, b) => b.targetRate - a.targetRate)[0] ?? steps[0];
   const cpuAt = (steps, pick) => {
-    const best = steps.filter((s) => s.sustained).sort((a, b) => b.targetRate - a.targetRate)[0];
-    return best ? pick(best) : null;
+    const step = headlineStep(steps);
+    return step ? pick(step) : null;
   };
   const sweep = result.wardtrack.tagSweep.filter((s) => s.worker);
   const perTenThousand = (steps, memOf) =>
@@ -665,6 +731,12 @@ try {
         s.dbRowsPerRead === null ? null : round(s.dbRowsPerRead * 100, 2),
       ),
       heapPer10kTagsMiB: heapPer10k,
+      perReadFiguresAt: headlineStep(result.wardtrack.steps)
+        ? {
+            rate: headlineStep(result.wardtrack.steps).targetRate,
+            sustained: headlineStep(result.wardtrack.steps).sustained,
+          }
+        : null,
       heapSource: sweep.length
         ? sweep.every((s) => s.worker.heapUsedMiB !== null)
           ? 'heap from /metrics'
@@ -676,6 +748,9 @@ try {
           sustainedReadsPerSec: sustainedOf(result.peer.steps),
           readToEvent: p10?.readToEventMs ?? null,
           cpuUsPerRead: cpuAt(result.peer.steps, (s) => s.cpuUsPerRead),
+          perReadFiguresAt: headlineStep(result.peer.steps)
+            ? { rate: headlineStep(result.peer.steps).targetRate, sustained: headlineStep(result.peer.steps).sustained }
+            : null,
           heapPer10kTagsMiB: perTenThousand(result.peer.tagSweep, (s) => s.heapUsedMiB),
         }
       : null,
