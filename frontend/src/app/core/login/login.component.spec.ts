@@ -36,6 +36,18 @@ describe(LoginComponent.name, () => {
 
   function answerDemo(body: object | null, status = 200): void {
     backend.expectOne('/api/v1/auth/demo').flush(body, { status, statusText: status === 200 ? 'OK' : 'Not Found' });
+    // Single sign-on is off unless a test said otherwise.
+    for (const request of backend.match('/api/v1/auth/oidc/config')) {
+      request.flush({ enabled: false, label: null });
+    }
+  }
+
+  function answerSso(label: string): void {
+    backend.expectOne('/api/v1/auth/oidc/config').flush({ enabled: true, label });
+  }
+
+  function ssoLink(): HTMLAnchorElement | null {
+    return [...page.querySelectorAll('a')].find((a) => a.textContent?.includes('Sign in with')) ?? null;
   }
 
   /** Types into the field with that visible label, as a user would find it. */
@@ -211,5 +223,60 @@ describe(LoginComponent.name, () => {
     await fixture.whenStable();
     expect(page.querySelector<HTMLInputElement>('#login-email')!.value).toBe('biomed@demo.test');
     expect(page.querySelector<HTMLInputElement>('#login-password')!.value).toBe('demo-pass');
+  });
+  it('offers single sign-on above the password form when the server has it configured', async () => {
+    fixture.componentRef.setInput('returnUrl', '/map/floor-icu');
+    answerSso('Hospital account');
+    answerDemo(null, 404);
+    await fixture.whenStable();
+
+    const link = ssoLink()!;
+    expect(link.textContent?.trim()).toBe('Sign in with Hospital account');
+    // A full-page navigation: the server redirects to the identity provider.
+    expect(link.getAttribute('href')).toBe('/api/v1/auth/oidc/start?returnUrl=%2Fmap%2Ffloor-icu');
+    expect(link.compareDocumentPosition(page.querySelector('form')!) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(page.querySelector('label[for=login-password]')).not.toBeNull();
+  });
+
+  it('shows no single sign-on button when it is not configured, or the server cannot say', async () => {
+    answerDemo(null, 404);
+    await fixture.whenStable();
+    expect(ssoLink()).toBeNull();
+
+    fixture.destroy();
+    fixture = TestBed.createComponent(LoginComponent);
+    page = fixture.nativeElement as HTMLElement;
+    backend
+      .expectOne('/api/v1/auth/oidc/config')
+      .flush({ statusCode: 500, message: 'Internal server error' }, { status: 500, statusText: 'Error' });
+    answerDemo(null, 404);
+    await fixture.whenStable();
+    expect(ssoLink()).toBeNull();
+  });
+
+  it('does not pass a return link to another site on to single sign-on', async () => {
+    fixture.componentRef.setInput('returnUrl', '//evil.example/phish');
+    answerSso('Hospital account');
+    answerDemo(null, 404);
+    await fixture.whenStable();
+
+    expect(ssoLink()!.getAttribute('href')).toBe('/api/v1/auth/oidc/start?returnUrl=%2Fmap');
+  });
+
+  it.each([
+    ['no_role', "There is no Wardtrack role for you in your organisation's directory."],
+    ['account_disabled', 'Your Wardtrack account is disabled.'],
+    ['invalid_state', 'That sign-in link has expired or was already used.'],
+    ['something_new', 'Single sign-on failed.'],
+  ])('says why single sign-on did not let the person in (%s)', async (reason, message) => {
+    fixture.componentRef.setInput('ssoError', reason);
+    answerSso('Hospital account');
+    answerDemo(null, 404);
+    await fixture.whenStable();
+
+    expect(page.querySelector('[role=alert]')?.textContent).toContain(message);
+    // Both ways in stay open.
+    expect(ssoLink()).not.toBeNull();
+    expect(submitButton().disabled).toBe(false);
   });
 });
