@@ -119,4 +119,31 @@ export interface EngineConfig {
   lostAfterMs: number;
   /** Tags of supply units: read by a stock-location antenna, they are left to the stock engine. */
   isSupplyUnit: (tagId: string) => boolean;
+  /**
+   * Decisions are taken on a grid of device time (every evalStepMs, from the reads up to that
+   * instant), so the outcome depends on the reads, not on how they were batched or ordered.
+   */
+  evalStepMs: number;
+  /** RFID: signal assumed for a read whose reader reports no RSSI, dBm. */
+  rfidNullRssiDbm: number;
+  /** Doorway portals: which side of the door is the tag on — evidence within this long. */
+  portalWindowMs: number;
+  /** Doorway portals: outside then inside (or the reverse) within this long is a crossing. */
+  doorwayCrossingMs: number;
+  /** BLE: another floor's gateways must be stronger by this many dB (mean of the two strongest)... */
+  bleFloorHysteresisDb: number;
+  /** ...for at least this long before the tag changes floor. */
+  bleFloorDwellMs: number;
+  /** BLE: how many of the strongest gateways of the floor position the tag. */
+  bleMaxGateways: number;
+  /** BLE: a new zone counts as evidence only when the estimate lies this far inside it, metres. */
+  bleZoneMarginM: number;
+  /** Confidence halves for every this long without a read (age = now - seenAt). */
+  confidenceHalfLifeMs: number;
+  /** BLE: positions are computed at grid instants that are multiples of this (a multiple of evalStepMs). */
+  bleEvalStepMs: number;
+  /** Upper bound of buffered reads per tag (the oldest are forgotten first). */
+  maxReadsPerTag: number;
+  /** Reads stamped more than this far after `now` (a device clock far ahead) are dropped. */
+  maxClockAheadMs: number;
 }

@@ -1,0 +1,49 @@
+import type { EngineConfig } from './engine.types';
+
+/**
+ * A supply unit's tag: an SGTIN-96 EPC (hex, header 0x30). Supplies carry item-level SGTINs;
+ * equipment is tagged with GIAI/GRAI or BLE beacons.
+ */
+export function isSgtinSupplyUnit(tagId: string): boolean {
+  return tagId.length === 24 && tagId.charCodeAt(0) === 51 /* '3' */ && tagId.charCodeAt(1) === 48; /* '0' */
+}
+
+/**
+ * Defaults tuned on the simulated hospital (bench:accuracy); each is explained in
+ * docs/location-engine.md.
+ */
+export const DEFAULT_ENGINE_CONFIG: Readonly<EngineConfig> = Object.freeze({
+  rfidWindowMs: 2_000,
+  rfidHysteresisDb: 6,
+  rfidDwellMs: 1_000,
+  bleWindowMs: 4_000,
+  bleDwellMs: 2_000,
+  defaultTxPower: -59,
+  pathLossExponent: 2.5,
+  lateWindowMs: 2_000,
+  lostAfterMs: 10 * 60_000,
+  isSupplyUnit: isSgtinSupplyUnit,
+  evalStepMs: 250,
+  rfidNullRssiDbm: -60,
+  portalWindowMs: 1_000,
+  doorwayCrossingMs: 5_000,
+  bleFloorHysteresisDb: 6,
+  bleFloorDwellMs: 2_000,
+  bleMaxGateways: 4,
+  bleZoneMarginM: 0.5,
+  confidenceHalfLifeMs: 2 * 60_000,
+  bleEvalStepMs: 1_000,
+  maxReadsPerTag: 256,
+  maxClockAheadMs: 5 * 60_000,
+});
+
+/** Confidence of a fix `now`: the confidence it had when last heard, halved every confidenceHalfLifeMs since. */
+export function confidenceAt(
+  confidence: number,
+  seenAt: number,
+  now: number,
+  halfLifeMs = DEFAULT_ENGINE_CONFIG.confidenceHalfLifeMs,
+): number {
+  const age = now - seenAt;
+  return age <= 0 ? confidence : confidence * Math.pow(0.5, age / halfLifeMs);
+}

@@ -1,0 +1,201 @@
+import { ble, beaconSecond, type BeaconOptions, rng, T0, WARD } from './engine.fixtures';
+import type { EngineObservation, EngineTopology, LocationEvent } from './engine.types';
+import { DEFAULT_ENGINE_CONFIG, LocationEngine } from './index';
+
+const BEACON = 'IBEACON:f7826da6-4fa2-4e98-8024-bc5b71e0893e:1:7';
+
+type Stop = { floor: 0 | 1; x: number; y: number; seconds: number };
+
+/** A beacon heard once a second along a route of stops; one batch per second. Returns events with the second they came. */
+function walk(
+  sut: LocationEngine,
+  stops: Stop[],
+  from = T0,
+  o: BeaconOptions = {},
+): { at: number; event: LocationEvent }[] {
+  const out: { at: number; event: LocationEvent }[] = [];
+  let t = from;
+  for (const stop of stops) {
+    for (let s = 0; s < stop.seconds; s++, t += 1_000) {
+      for (const event of sut.ingest(beaconSecond(BEACON, stop.floor, stop.x, stop.y, t, o), t + 1_000))
+        out.push({ at: t, event });
+    }
+  }
+  return out;
+}
+
+function changes(events: { at: number; event: LocationEvent }[]): { at: number; zoneId: string; floorId: string }[] {
+  return events.flatMap(({ at, event }) =>
+    event.type === 'LocationChanged' ? [{ at, zoneId: event.fix.zoneId, floorId: event.fix.floorId }] : [],
+  );
+}
+
+describe(`${LocationEngine.name} (BLE)`, () => {
+  let sut: LocationEngine;
+
+  beforeEach(() => {
+    sut = new LocationEngine(WARD);
+  });
+
+  it('places a beacon near its true position and in the room it is in', () => {
+    const truth = [
+      { x: 2.5, y: 2.5, zone: 'A' },
+      { x: 6.2, y: 3.5, zone: 'B' },
+      { x: 13.5, y: 2, zone: 'SUP' },
+      { x: 8, y: 7.5, zone: 'CORR' },
+    ];
+    for (const { x, y, zone } of truth) {
+      const engine = new LocationEngine(WARD);
+      walk(engine, [{ floor: 0, x, y, seconds: 5 }]);
+      const fix = engine.fixOf(BEACON)!;
+
+      expect(fix).toMatchObject({ tech: 'ble', zoneId: zone, floorId: 'F0', state: 'present' });
+      expect(Math.hypot(fix.x - x, fix.y - y)).toBeLessThan(1.5);
+    }
+  });
+
+  it('smooths each gateway: one wild reading does not move the beacon', () => {
+    walk(sut, [{ floor: 0, x: 2, y: 3, seconds: 10 }]);
+    const before = sut.fixOf(BEACON)!;
+    // A reflection: the far supply-room gateway reports the beacon as if it were next to it.
+    const events = sut.ingest([ble(BEACON, 'G0-3', -40, T0 + 10_000)], T0 + 10_000);
+    const after = walk(sut, [{ floor: 0, x: 2, y: 3, seconds: 5 }], T0 + 10_000);
+
+    expect(events).toEqual([]);
+    expect(changes(after)).toEqual([]);
+    expect(sut.fixOf(BEACON)!.zoneId).toBe(before.zoneId);
+    expect(Math.hypot(sut.fixOf(BEACON)!.x - before.x, sut.fixOf(BEACON)!.y - before.y)).toBeLessThan(1);
+  });
+
+  it('rides out missed packets: a gateway silent for a few seconds does not move the beacon', () => {
+    walk(sut, [{ floor: 0, x: 6, y: 3, seconds: 10 }]);
+    const lossy = walk(sut, [{ floor: 0, x: 6, y: 3, seconds: 60 }], T0 + 10_000, { loss: 0.5, random: rng(7) });
+
+    expect(changes(lossy)).toEqual([]);
+    expect(sut.fixOf(BEACON)!.zoneId).toBe('B');
+  });
+
+  it('switches room only on persistent evidence, not on a brief excursion', () => {
+    walk(sut, [{ floor: 0, x: 2, y: 3, seconds: 10 }]);
+    // Wheeled into the doorway of B for one second and back.
+    const brief = walk(
+      sut,
+      [
+        { floor: 0, x: 6, y: 3, seconds: 1 },
+        { floor: 0, x: 2, y: 3, seconds: 10 },
+      ],
+      T0 + 10_000,
+    );
+    expect(changes(brief)).toEqual([]);
+
+    const moveAt = T0 + 21_000;
+    const moved = changes(walk(sut, [{ floor: 0, x: 6, y: 3, seconds: 15 }], moveAt));
+    expect(moved.map((c) => c.zoneId)).toEqual(['B']);
+    expect(moved[0].at - moveAt).toBeGreaterThanOrEqual(DEFAULT_ENGINE_CONFIG.bleDwellMs - 1_000);
+    expect(moved[0].at - moveAt).toBeLessThanOrEqual(5_000);
+  });
+
+  it('changes floor only when the other floor is consistently stronger', () => {
+    walk(sut, [{ floor: 0, x: 2, y: 3, seconds: 10 }]);
+    // Through-floor leakage: the upper floor's gateways only a few dB weaker, for a while.
+    const leaky = walk(sut, [{ floor: 0, x: 2, y: 3, seconds: 30 }], T0 + 10_000, { floorLossDb: 2 });
+    expect(changes(leaky)).toEqual([]);
+    expect(sut.fixOf(BEACON)!.floorId).toBe('F0');
+
+    // Taken upstairs in the lift: now the upper floor is much stronger.
+    const up = changes(walk(sut, [{ floor: 1, x: 2, y: 3, seconds: 15 }], T0 + 40_000));
+    expect(up.map((c) => [c.floorId, c.zoneId])).toEqual([['F1', '1-A']]);
+    expect(up[0].at - (T0 + 40_000)).toBeLessThanOrEqual(5_000);
+  });
+
+  it('does not change floor on a short burst from the other floor', () => {
+    walk(sut, [{ floor: 0, x: 10, y: 7.5, seconds: 10 }]);
+    const burst = walk(
+      sut,
+      [
+        { floor: 1, x: 10, y: 7.5, seconds: 1 },
+        { floor: 0, x: 10, y: 7.5, seconds: 10 },
+      ],
+      T0 + 10_000,
+    );
+
+    expect(changes(burst)).toEqual([]);
+  });
+
+  it('snaps an estimate that falls outside every zone into the nearest zone', () => {
+    // Gateways in a line outside the building: the estimate lands outside every polygon.
+    const outside: EngineTopology = {
+      ...WARD,
+      gateways: [
+        { deviceId: 'X1', floorId: 'F0', x: 2, y: -3 },
+        { deviceId: 'X2', floorId: 'F0', x: 6, y: -3 },
+        { deviceId: 'X3', floorId: 'F0', x: 10, y: -3 },
+      ],
+    };
+    const engine = new LocationEngine(outside);
+    engine.ingest(
+      [ble(BEACON, 'X1', -62, T0), ble(BEACON, 'X2', -70, T0 + 5), ble(BEACON, 'X3', -80, T0 + 9)],
+      T0 + 1_000,
+    );
+    const fix = engine.fixOf(BEACON)!;
+
+    expect(fix.zoneId).toBe('A');
+    expect(fix.x).toBeGreaterThan(0);
+    expect(fix.x).toBeLessThan(4);
+    expect(fix.y).toBeGreaterThan(0);
+    expect(fix.y).toBeLessThan(6);
+  });
+
+  it('never places a beacon in a cabinet: BLE cannot tell a cabinet from the room around it', () => {
+    const withCabinet: EngineTopology = {
+      ...WARD,
+      zones: [
+        ...WARD.zones,
+        {
+          id: 'CAB',
+          floorId: 'F0',
+          kind: 'cabinet',
+          polygon: [
+            [1, 2],
+            [3, 2],
+            [3, 4],
+            [1, 4],
+          ],
+          centroid: [2, 3],
+        },
+      ],
+    };
+    const engine = new LocationEngine(withCabinet);
+    walk(engine, [{ floor: 0, x: 2, y: 3, seconds: 5 }]);
+
+    expect(engine.fixOf(BEACON)!.zoneId).toBe('A');
+  });
+
+  it('gives confidence in 0..1: more gateways and a deeper point give more, age gives less', () => {
+    walk(sut, [{ floor: 0, x: 2, y: 3, seconds: 5 }]);
+    const many = sut.fixOf(BEACON)!;
+    const few = new LocationEngine(WARD);
+    // One gateway alone: the first fix waits a second for others, then takes what it has.
+    expect(few.ingest([ble(BEACON, 'G0-0', -62, T0)], T0)).toEqual([]);
+    few.ingest([ble(BEACON, 'G0-0', -62, T0 + 1_000)], T0 + 1_000);
+    const one = few.fixOf(BEACON)!;
+
+    expect(one.confidence).toBeGreaterThan(0);
+    expect(many.confidence).toBeLessThanOrEqual(1);
+    expect(many.confidence).toBeGreaterThan(one.confidence);
+    const aged = [0, 30_000, 300_000].map((age) => sut.fixOf(BEACON, many.seenAt + age)!.confidence);
+    expect(aged[0]).toBe(many.confidence);
+    expect(aged[1]).toBeLessThan(aged[0]);
+    expect(aged[2]).toBeLessThan(aged[1]);
+  });
+
+  it('ignores gateways that are not placed, and reads without RSSI', () => {
+    const reads: EngineObservation[] = [
+      ble(BEACON, 'NOWHERE', -50, T0),
+      { ...ble(BEACON, 'G0-0', -50, T0), rssi: null },
+    ];
+
+    expect(sut.ingest(reads, T0)).toEqual([]);
+    expect(sut.fixOf(BEACON)).toBeUndefined();
+  });
+});
