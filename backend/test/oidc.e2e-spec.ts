@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -130,7 +129,6 @@ class Browser {
 }
 
 const fragment = (location: string) => Object.fromEntries(new URLSearchParams(new URL(location).hash.slice(1)));
-const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 describe('single sign-on (OpenID Connect)', () => {
   let idp: TestProvider;
@@ -318,6 +316,20 @@ describe('single sign-on (OpenID Connect)', () => {
     expect(await callback(browser, missing.href)).toEqual({ error: 'invalid_state' });
   });
 
+  it('refuses a callback opened in another browser than the one that started (login CSRF)', async () => {
+    const attacker = new Browser(sut.baseUrl);
+    const started = await attacker.fetch(`${PUBLIC_URL}/api/v1/auth/oidc/start`);
+    expect(started.headers.get('set-cookie')).toMatch(
+      /^wt_sso=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax; Secure$/,
+    );
+    const back = await attacker.signInAtProvider(started.headers.get('location')!, 'bert');
+    // The attacker sends the link to a nurse: her browser has no (or another) binding cookie.
+    const victim = new Browser(sut.baseUrl);
+    expect(await callback(victim, back)).toEqual({ error: 'invalid_state' });
+    await start(victim);
+    expect(await callback(victim, back)).toEqual({ error: 'invalid_state' });
+  });
+
   it('refuses a replayed state (the pending sign-in is single use)', async () => {
     const browser = new Browser(sut.baseUrl);
     const back = await browser.signInAtProvider((await start(browser)).href, 'nora');
@@ -329,8 +341,8 @@ describe('single sign-on (OpenID Connect)', () => {
     const browser = new Browser(sut.baseUrl);
     const authorization = await start(browser);
     // The provider signs the nonce it was given; Wardtrack expects another one.
-    await sut.query(`UPDATE oidc_pending_sign_in SET nonce = 'some-other-nonce' WHERE state_hash = $1`, [
-      sha256(authorization.searchParams.get('state')!),
+    await sut.query(`UPDATE oidc_pending_sign_in SET nonce = 'some-other-nonce' WHERE nonce = $1`, [
+      authorization.searchParams.get('nonce'),
     ]);
     const back = await browser.signInAtProvider(authorization.href, 'nora');
     expect(await callback(browser, back)).toEqual({ error: 'sign_in_failed' });
@@ -342,8 +354,8 @@ describe('single sign-on (OpenID Connect)', () => {
   ])('refuses the code when the PKCE verifier is %s (the provider requires it)', async (_, verifier) => {
     const browser = new Browser(sut.baseUrl);
     const authorization = await start(browser);
-    await sut.query(`UPDATE oidc_pending_sign_in SET code_verifier = $2 WHERE state_hash = $1`, [
-      sha256(authorization.searchParams.get('state')!),
+    await sut.query(`UPDATE oidc_pending_sign_in SET code_verifier = $2 WHERE nonce = $1`, [
+      authorization.searchParams.get('nonce'),
       verifier,
     ]);
     const back = await browser.signInAtProvider(authorization.href, 'nora');

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, Header, HttpCode, Ip, Post, Query, Redirect, Req } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Ip, Post, Query, Redirect, Req, Res } from '@nestjs/common';
 import { ApiFoundResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { LoginResponse } from '@wardtrack/contracts';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../access.decorator';
 import { OidcExchangeBody, OidcSettingsDto } from './oidc.dto';
-import { OidcService } from './oidc.service';
+import { BROWSER_BINDING_COOKIE, OidcService } from './oidc.service';
 
 @ApiTags('auth')
 @Controller('auth/oidc')
@@ -25,8 +25,14 @@ export class OidcController {
   @ApiQuery({ name: 'returnUrl', required: false, description: 'Wardtrack path to open after signing in' })
   @ApiFoundResponse({ description: "Redirect to the identity provider's sign-in page" })
   @ApiOperation({ summary: 'Begin single sign-on (authorization code + PKCE); 404 when not configured' })
-  async start(@Query('returnUrl') returnUrl?: string): Promise<{ url: string; statusCode: number }> {
-    return { url: await this.oidc.start(returnUrl), statusCode: 302 };
+  async start(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('returnUrl') returnUrl?: string,
+  ): Promise<{ url: string; statusCode: number }> {
+    const { url, binding } = await this.oidc.start(returnUrl, cookie(request, BROWSER_BINDING_COOKIE));
+    void reply.header('set-cookie', this.oidc.bindingCookie(binding));
+    return { url, statusCode: 302 };
   }
 
   @Get('callback')
@@ -38,7 +44,8 @@ export class OidcController {
   async callback(@Req() request: FastifyRequest): Promise<{ url: string; statusCode: number }> {
     // The whole query: providers add parameters of their own (session_state, iss) that a DTO would refuse.
     const query = (request.query ?? {}) as Record<string, unknown>;
-    return { url: await this.oidc.callback(query, String(request.id)), statusCode: 302 };
+    const binding = cookie(request, BROWSER_BINDING_COOKIE);
+    return { url: await this.oidc.callback(query, binding, String(request.id)), statusCode: 302 };
   }
 
   @Post('exchange')
@@ -49,4 +56,13 @@ export class OidcController {
   exchange(@Body() body: OidcExchangeBody, @Req() request: FastifyRequest, @Ip() ip: string): Promise<LoginResponse> {
     return this.oidc.exchange(body.code, { ip, userAgent: request.headers['user-agent'] ?? null }, String(request.id));
   }
+}
+
+/** One cookie from the request (no cookie plugin: this is the only cookie Wardtrack reads). */
+function cookie(request: FastifyRequest, name: string): string | undefined {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return undefined;
 }

@@ -22,6 +22,12 @@ const PENDING_TTL_SECONDS = 10 * 60;
 /** The browser trades the hand-over code at once; a minute covers a slow phone. */
 const HANDOFF_TTL_SECONDS = 60;
 
+/** The cookie that ties a pending sign-in to the browser that started it. */
+export const BROWSER_BINDING_COOKIE = 'wt_sso';
+const BROWSER_BINDING = /^[A-Za-z0-9_-]{43}$/;
+/** A pending sign-in is found by its state and the browser's binding together: neither alone is enough. */
+const pendingKey = (state: string, binding: string) => sha256(`${state}.${binding}`);
+
 /** A person the provider vouched for whom Wardtrack still refuses. */
 class Refusal extends Error {
   constructor(
@@ -82,44 +88,64 @@ export class OidcService {
     this.client = config.oidc ? new OidcClient(config.oidc) : null;
   }
 
+  /**
+   * The cookie holding the browser binding: HttpOnly, SameSite=Lax (so it comes along on the provider's
+   * redirect back, a top-level GET), Secure when Wardtrack is served over https, gone after 10 minutes.
+   */
+  bindingCookie(binding: string): string {
+    const secure = this.settings?.redirectUri.startsWith('https:') ? '; Secure' : '';
+    return `${BROWSER_BINDING_COOKIE}=${binding}; Path=/; Max-Age=${PENDING_TTL_SECONDS}; HttpOnly; SameSite=Lax${secure}`;
+  }
+
   describe(): OidcSettingsDto {
     return { enabled: this.settings !== null, label: this.settings?.buttonLabel ?? null };
   }
 
-  /** Records a new pending sign-in and returns the provider's authorization URL. */
-  async start(returnTo: unknown): Promise<string> {
+  /**
+   * Records a new pending sign-in and returns the provider's authorization URL, and the browser binding
+   * to keep in a cookie (the one the browser already has, if any, so several tabs can sign in at once).
+   */
+  async start(returnTo: unknown, binding: string | undefined): Promise<{ url: string; binding: string }> {
     const client = this.requireClient();
     const state = randomToken();
     const nonce = randomToken();
     const codeVerifier = randomToken();
+    const browser = binding !== undefined && BROWSER_BINDING.test(binding) ? binding : randomToken();
     // Discovery first: if the provider is unreachable nothing is stored.
     const url = await client.authorizationUrl({ state, nonce, codeVerifier });
     await this.dataSource.query(`DELETE FROM oidc_pending_sign_in WHERE expires_at < now()`);
     await this.dataSource.query(
       `INSERT INTO oidc_pending_sign_in (state_hash, nonce, code_verifier, return_to, expires_at)
        VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
-      [sha256(state), nonce, codeVerifier, safeReturnPath(returnTo), PENDING_TTL_SECONDS],
+      [pendingKey(state, browser), nonce, codeVerifier, safeReturnPath(returnTo), PENDING_TTL_SECONDS],
     );
-    return url;
+    return { url, binding: browser };
   }
 
   /**
    * Finishes the provider's side of the sign-in and returns where to send the browser: the SPA's
    * return page with a one-time code, or with the reason for a refusal. Never throws for a bad sign-in.
    */
-  async callback(query: Record<string, unknown>, requestId: string | null): Promise<string> {
+  async callback(
+    query: Record<string, unknown>,
+    binding: string | undefined,
+    requestId: string | null,
+  ): Promise<string> {
     const settings = this.settings;
     if (!settings || !this.client) return this.spaUrl(OIDC_SPA_RETURN_PATH, { error: 'not_configured' });
     // State first: whatever the provider said, the pending sign-in is used up (single use).
     const state = typeof query.state === 'string' ? query.state : '';
-    const [pending] = state
-      ? await this.dataSource.query<{ nonce: string; code_verifier: string; return_to: string | null }[]>(
-          `WITH used AS (
+    // Only the browser that started the sign-in can finish it (a callback link sent to someone else
+    // would otherwise sign them in as the sender: login CSRF).
+    const [pending] =
+      state && binding
+        ? await this.dataSource.query<{ nonce: string; code_verifier: string; return_to: string | null }[]>(
+            `WITH used AS (
              DELETE FROM oidc_pending_sign_in WHERE state_hash = $1 RETURNING nonce, code_verifier, return_to, expires_at)
            SELECT nonce, code_verifier, return_to FROM used WHERE expires_at > now()`,
-          [sha256(state)],
-        )
-      : [];
+            [pendingKey(state, binding)],
+          )
+        : [];
     try {
       if (!pending) throw new Refusal('invalid_state', 'unknown, used or expired state');
       // RFC 9207: a provider that names itself in the response must be ours (mix-up defence).

@@ -12,8 +12,9 @@ export class OidcSignIn1765000000000 implements MigrationInterface {
     await q.query(`ALTER TABLE app_user ALTER COLUMN password_hash DROP NOT NULL`);
 
     // One row per redirect to the provider, deleted when the provider comes back (single use).
-    // The state travels through the browser, so only its hash is kept; the nonce and the PKCE
-    // verifier never leave the server until the token request.
+    // The row is found by a hash of the state and the browser's binding cookie together (only the
+    // browser that started can finish); the nonce and the PKCE verifier never leave the server until
+    // the token request.
     await q.query(`
       CREATE TABLE oidc_pending_sign_in (
         state_hash text PRIMARY KEY,
