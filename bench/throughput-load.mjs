@@ -28,10 +28,19 @@ const {
   bleShare = 0.3,
   maxBatchIntervalMs = 0,
   runId,
+  epochMs = Date.now(),
   connections = 32,
 } = config;
 
-const world = new World({ devices, zones, tags, seed, moverShare, bleTenths: Math.round(bleShare * 10) });
+const world = new World({
+  devices,
+  zones,
+  tags,
+  seed,
+  moverShare,
+  bleTenths: Math.round(bleShare * 10),
+  elapsedMs: Date.now() - epochMs,
+});
 const TICK_MS = 5;
 const MAX_SPAN_MS = 2_000;
 
@@ -180,7 +189,7 @@ function tick() {
     process.send?.({ type: 'measuring', at: Date.now() });
   }
   if (now - lastMoveCheck >= 100) {
-    stats.moves += world.moveDue(now);
+    stats.moves += world.moveDue(Date.now() - epochMs);
     lastMoveCheck = now;
   }
   // Reads due since the last tick, shared by the devices in proportion to the tags they hear;

@@ -71,10 +71,24 @@ class Field {
 /**
  * devices: [{ kind: 'rfid_reader'|'ble_gateway', floorId, x, y, antennas: [{ port, zoneId, floorId }] }]
  * zones: [{ id, floorId, cx, cy }]
+ *
+ * Where a tag is depends only on (seed, tag, how many times it moved), and when a mover moves
+ * only on (seed, tag) and the time since `epoch`: every load generator of a run, started at any
+ * time, sees every tag where the previous one left it (no jump back at the start of a step).
  */
 export class World {
-  constructor({ devices, zones, tags, seed = 42, moverShare = 0.1, bleTenths = 3, moveEveryMs = [20_000, 60_000] }) {
-    this.random = prng(seed);
+  constructor({
+    devices,
+    zones,
+    tags,
+    seed = 42,
+    moverShare = 0.1,
+    bleTenths = 3,
+    moveEveryMs = [20_000, 60_000],
+    elapsedMs = 0,
+  }) {
+    this.seed = seed;
+    this.random = prng(seed); // read noise only
     this.devices = devices;
     this.fields = devices.map(() => new Field());
     this.tagCount = tags;
@@ -95,24 +109,55 @@ export class World {
     this.bleZones = zones.filter((z) => this.gatewaysByFloor.has(z.floorId));
     this.where = new Array(tags);
     this.movers = [];
+    this.moveCount = new Uint32Array(tags);
     this.nextMoveAt = new Float64Array(tags);
-    this.pendingMove = new Float64Array(tags);
+    this.pendingMove = new Uint8Array(tags);
     for (let i = 0; i < tags; i++) {
-      this.place(i);
-      if (this.random() < moverShare) {
+      const r = this.stream(i, 0);
+      const mover = r() < moverShare;
+      const firstMoveAt = r() * moveEveryMs[1];
+      // Catch up with the moves made before this process started.
+      let k = 0;
+      let at = firstMoveAt;
+      if (mover) {
         this.movers.push(i);
-        this.nextMoveAt[i] = this.random() * moveEveryMs[1];
+        while (at <= elapsedMs) {
+          k++;
+          at += this.interval(i, k);
+        }
+        this.nextMoveAt[i] = at;
       }
+      this.moveCount[i] = k;
+      this.place(i, k);
     }
   }
 
-  place(i) {
+  /** The random stream of tag i after its k-th move. */
+  stream(i, k) {
+    return prng(
+      (Math.imul(this.seed + 1, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b) ^ Math.imul(k + 1, 0xc2b2ae35)) >>> 0,
+    );
+  }
+
+  interval(i, k) {
+    const r = this.stream(i, k);
+    r();
+    r();
+    return this.moveEveryMs[0] + r() * (this.moveEveryMs[1] - this.moveEveryMs[0]);
+  }
+
+  /** Puts tag i where its k-th move took it (k = 0: where it starts). */
+  place(i, k) {
     const old = this.where[i];
     if (old) for (const di of old.devices) this.fields[di].remove(i);
+    const r = this.stream(i, k);
+    r();
+    r();
+    r();
     if (this.ble[i] === 1 && this.bleZones.length > 0) {
-      const z = this.bleZones[Math.floor(this.random() * this.bleZones.length)];
-      const x = z.cx + (this.random() - 0.5) * 2;
-      const y = z.cy + (this.random() - 0.5) * 2;
+      const z = this.bleZones[Math.floor(r() * this.bleZones.length)];
+      const x = z.cx + (r() - 0.5) * 2;
+      const y = z.cy + (r() - 0.5) * 2;
       const near = this.gatewaysByFloor
         .get(z.floorId)
         .map((di) => ({ di, d: Math.hypot(this.devices[di].x - x, this.devices[di].y - y) }))
@@ -121,21 +166,21 @@ export class World {
       for (const { di, d } of near) this.fields[di].add(i, null, TX_POWER - 20 * Math.log10(Math.max(1, d)));
       this.where[i] = { zoneId: z.id, devices: near.map((n) => n.di) };
     } else {
-      const s = this.slots[Math.floor(this.random() * this.slots.length)];
-      this.fields[s.device].add(i, s.port, -45 - this.random() * 20);
+      const s = this.slots[Math.floor(r() * this.slots.length)];
+      this.fields[s.device].add(i, s.port, -45 - r() * 20);
       this.where[i] = { zoneId: s.zoneId, devices: [s.device] };
     }
   }
 
-  /** Moves the movers whose time has come (elapsed ms since the start); returns how many moved. */
+  /** Moves the movers whose time has come (ms since the run's epoch); returns how many changed zone. */
   moveDue(elapsedMs) {
     let moved = 0;
     for (const i of this.movers) {
       if (this.nextMoveAt[i] > elapsedMs) continue;
       const from = this.where[i].zoneId;
-      for (let tries = 0; tries < 5 && this.where[i].zoneId === from; tries++) this.place(i);
-      this.nextMoveAt[i] =
-        elapsedMs + this.moveEveryMs[0] + this.random() * (this.moveEveryMs[1] - this.moveEveryMs[0]);
+      const k = ++this.moveCount[i];
+      this.place(i, k);
+      this.nextMoveAt[i] += this.interval(i, k);
       if (this.where[i].zoneId !== from) {
         this.pendingMove[i] = 1;
         moved++;

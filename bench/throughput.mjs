@@ -129,6 +129,8 @@ const databaseUrl = (() => {
   return u.toString();
 })();
 const metricsToken = randomSecret();
+// Tags move on one clock for the whole run, whichever load generator is running.
+const epochMs = Date.now();
 const scratch = mkdtempSync(join(tmpdir(), 'wardtrack-throughput-'));
 const profileDir = (role) => join(opt['profile-dir'] ? resolve(opt['profile-dir']) : scratch, `profiles-${role}`);
 const log = (...a) => console.log(`[throughput ${new Date().toISOString().slice(11, 19)}]`, ...a);
@@ -257,6 +259,7 @@ async function runLoad({
       maxBatchIntervalMs: config.maxBatchIntervalMs,
       runId: `${runId}-${mode}-${rate}-${tags}-${Date.now().toString(36)}`,
       prime,
+      epochMs,
     }),
   );
   const child = fork(join(root, 'bench/throughput-load.mjs'), [file], {
