@@ -231,6 +231,31 @@ describe(HospitalSimulator.name, () => {
       expect(heard / sim.beaconsSent).toBeLessThan(0.8 + 0.015);
     });
 
+    it('hears a tag through one floor, weaker by the floor loss, and never two floors away', () => {
+      const building = new HospitalSimulator(DEMO, {
+        seed: 9,
+        radio: UNTRUNCATED,
+        start: T0,
+        bleTags: bleTags(40),
+        movement: STILL,
+      });
+      const heard = run(building, 60);
+      const levelOf = new Map(DEMO.floors.map((f) => [f.id, f.level]));
+      const gateways = new Map(DEMO.gateways.map((g) => [g.deviceId, g]));
+      const throughFloor: number[] = [];
+      for (const o of heard) {
+        const t = building.truth(o.tagId, o.seenAt)!;
+        const g = gateways.get(o.deviceId)!;
+        const storeys = Math.abs(g.level - levelOf.get(t.floorId)!);
+        expect(storeys).toBeLessThanOrEqual(1);
+        if (storeys === 1)
+          throughFloor.push(o.rssi - meanBleRssi(UNTRUNCATED.ble, -59, Math.hypot(t.x - g.x, t.y - g.y), 0, 0));
+      }
+
+      expect(throughFloor.length).toBeGreaterThan(500);
+      expect(Math.abs(mean(throughFloor) + UNTRUNCATED.ble.floorLossDb)).toBeLessThan(1);
+    });
+
     it('reports nothing below the sensitivity floor, and beacons faster while moving', () => {
       const noisy = new HospitalSimulator(DEMO, {
         seed: 5,
