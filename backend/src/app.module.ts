@@ -10,6 +10,7 @@ import { dataSourceOptions, openDatabase } from './database/data-source';
 import { DemoModule } from './demo/demo.module';
 import { DevicesModule } from './devices/devices.module';
 import { EpcModule } from './epc/epc.module';
+import { EventsModule } from './events/events.module';
 import { FacilityModule } from './facility/facility.module';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
@@ -40,6 +41,7 @@ export class AppModule {
       }),
       AuditModule,
       QueueModule,
+      EventsModule,
       HealthModule,
       MetricsModule.forRoot(config),
     ];

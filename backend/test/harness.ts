@@ -8,6 +8,7 @@ import type { DataSource } from 'typeorm';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { hashPassword } from '../src/auth/password';
 import { type AppConfig, loadConfig } from '../src/config/app-config';
+import { STOCK_ZONE_KINDS } from '../src/location/engine';
 import { createApp } from '../src/main';
 import { ADMIN_DATABASE_URL, databaseUrl, REDIS_URL, runId, templateDb } from './test-env';
 
@@ -36,6 +37,11 @@ export interface TestAppOptions {
   queue?: 'bullmq' | 'embedded';
   role?: 'api' | 'worker' | 'all';
   env?: Record<string, string>;
+  /**
+   * Join an existing TestApp's database (and so its queue prefix) instead of creating one: a
+   * second worker, or the same deployment restarted. The database is then left to its owner.
+   */
+  database?: string;
 }
 
 /** A running Wardtrack on its own database (and its own Redis key prefix), listening on a free port. */
@@ -47,10 +53,11 @@ export class TestApp {
     readonly config: AppConfig,
     readonly baseUrl: string,
     readonly database: string,
+    private readonly ownsDatabase: boolean,
   ) {}
 
   static async start(options: TestAppOptions = {}): Promise<TestApp> {
-    const database = await createTestDatabase();
+    const database = options.database ?? (await createTestDatabase());
     const config = loadConfig(
       {
         DATABASE_URL: databaseUrl(database),
@@ -68,7 +75,7 @@ export class TestApp {
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    return new TestApp(app, config, `http://127.0.0.1:${port}`, database);
+    return new TestApp(app, config, `http://127.0.0.1:${port}`, database, options.database === undefined);
   }
 
   get dataSource(): DataSource {
@@ -77,7 +84,7 @@ export class TestApp {
 
   async stop(): Promise<void> {
     await this.app.close();
-    await dropTestDatabase(this.database);
+    if (this.ownsDatabase) await dropTestDatabase(this.database);
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -124,12 +131,16 @@ export class TestApp {
     return { status: response.status, body, headers: response.headers, text };
   }
 
-  /** The first floor of the imported demo site, with its zones. */
+  /**
+   * The first floor of the imported demo site, with its zones: stock locations (cabinets, supply
+   * rooms, where trade-item tags are left to the stock engine) last, so tests that place tags take
+   * ordinary rooms first.
+   */
   async someFloor(): Promise<{ id: string; zones: { id: string; code: string; name: string }[] }> {
     const [floor] = await this.query<{ id: string }>(`SELECT id FROM floor ORDER BY level, code LIMIT 1`);
     const zones = await this.query<{ id: string; code: string; name: string }>(
-      `SELECT id, code, name FROM zone WHERE floor_id = $1 ORDER BY code`,
-      [floor.id],
+      `SELECT id, code, name FROM zone WHERE floor_id = $1 ORDER BY kind = ANY($2::text[]), code`,
+      [floor.id, [...STOCK_ZONE_KINDS]],
     );
     return { id: floor.id, zones };
   }
@@ -154,7 +165,11 @@ export class TestApp {
 }
 
 /** Polls until `check` returns a value (not undefined) or the time runs out. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  everyMs = 50,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

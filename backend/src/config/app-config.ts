@@ -59,7 +59,8 @@ class EnvironmentVariables {
   @IsOptional()
   @Matches(/^[a-z0-9_-]{1,40}$/, { message: 'QUEUE_PREFIX must be 1-40 of a-z 0-9 _ -' })
   QUEUE_PREFIX?: string;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(64) WORKER_CONCURRENCY?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(256) LOCATION_PARTITIONS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(5) @Max(7 * 86400) LOCATION_LOST_AFTER_SECONDS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) DATABASE_POOL_SIZE?: number;
   @IsOptional() @Transform(toBool) @IsBoolean() DEMO_SIMULATOR?: boolean;
   @IsOptional() @Transform(toInt) @IsInt() @Min(30) @Max(7 * 86400) DEVICE_OFFLINE_AFTER_SECONDS?: number;
@@ -98,7 +99,9 @@ export interface AppConfig {
   auth: { tokenSecret: string | null; tokenTtlSeconds: number; sessionTtlSeconds: number };
   /** Browser origins other than the API's own that may call it (the UI is served same-origin). */
   http: { corsOrigins: string[] };
-  queue: { prefix: string; workerConcurrency: number };
+  /** partitions: fixed number of tag-hash partitions (per-tag ordering); must be the same on every process. */
+  queue: { prefix: string; partitions: number };
+  location: { lostAfterMs: number };
   /** Per device: requests per second on average and at once (a reader catching up); queue backlog (batches) above which ingest answers 503. */
   ingest: { maxReadsPerBatch: number; ratePerDevice: number; burstPerDevice: number; maxBacklog: number };
   logLevel: LogLevel;
@@ -205,7 +208,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = reso
         .map((o) => o.trim())
         .filter(Boolean),
     },
-    queue: { prefix: vars.QUEUE_PREFIX ?? 'wardtrack', workerConcurrency: vars.WORKER_CONCURRENCY ?? 4 },
+    queue: { prefix: vars.QUEUE_PREFIX ?? 'wardtrack', partitions: vars.LOCATION_PARTITIONS ?? 8 },
+    location: { lostAfterMs: (vars.LOCATION_LOST_AFTER_SECONDS ?? 600) * 1000 },
     ingest: {
       maxReadsPerBatch: vars.INGEST_MAX_READS ?? 2000,
       ratePerDevice: vars.INGEST_RATE_PER_DEVICE ?? 50,

@@ -184,8 +184,29 @@ export interface TagLocationDto {
   lastSeenAt: string;
   /** When the tag entered its current zone (ISO 8601). */
   zoneSince: string;
+  /** Seconds since the newest evidence for this fix (server clock at the time of the answer). */
+  ageSeconds: number;
+  /** How sure the location engine is of this zone, 0..1 (see docs/location-engine.md). */
+  confidence: number;
+  /** Located by RFID antennas or by BLE gateways. */
+  tech: 'rfid' | 'ble';
+  /** 'lost': not heard for LOCATION_LOST_AFTER_SECONDS; the zone is where it was last seen. */
+  state: 'present' | 'lost';
   /** The asset the tag is attached to, if any. */
   asset: AssetSummaryDto | null;
+}
+
+/** One continuous presence of a tag in a zone. */
+export interface TagStayDto {
+  zoneId: string;
+  zoneName: string;
+  zoneKind: ZoneKind;
+  floorId: string;
+  floorName: string;
+  /** ISO 8601. */
+  enteredAt: string;
+  /** ISO 8601; null while the tag is still there. */
+  leftAt: string | null;
 }
 
 export interface HealthDto {

@@ -14,6 +14,7 @@ import { MqttAndTelemetry1764700000000 } from './migrations/1764700000000-MqttAn
 import { TagAddressType1764800000000 } from './migrations/1764800000000-TagAddressType';
 import { UserScope1764900000000 } from './migrations/1764900000000-UserScope';
 import { OidcSignIn1765000000000 } from './migrations/1765000000000-OidcSignIn';
+import { LocationEngine1765100000000 } from './migrations/1765100000000-LocationEngine';
 
 /** Every entity, listed explicitly (no glob loading: it breaks under bundlers and ESM). */
 export const ENTITIES = [User, AuditLogEntry, Site, Building, Floor, Zone, Device, Antenna, Asset, Alert];
@@ -30,4 +31,5 @@ export const MIGRATIONS = [
   TagAddressType1764800000000,
   UserScope1764900000000,
   OidcSignIn1765000000000,
+  LocationEngine1765100000000,
 ];

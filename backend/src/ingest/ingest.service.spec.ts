@@ -20,8 +20,8 @@ const device: DevicePrincipal = {
 class RecordingQueue implements BatchQueue {
   readonly kind = 'embedded' as const;
   readonly batches: ObservationBatch[] = [];
-  enqueue(batch: ObservationBatch): Promise<EnqueueResult> {
-    this.batches.push(batch);
+  enqueue(parts: readonly ObservationBatch[]): Promise<EnqueueResult> {
+    this.batches.push(...parts);
     return Promise.resolve('accepted');
   }
   backlog(): Promise<number> {
@@ -67,7 +67,7 @@ describe(IngestService.name, () => {
   beforeEach(() => {
     queue = new RecordingQueue();
     health = new RecordingHealth();
-    sut = new IngestService(queue, loadConfig({ INGEST_MAX_READS: '3' }), health as unknown as DeviceHealthService);
+    sut = new IngestService(queue, loadConfig({ INGEST_MAX_READS: '3', LOCATION_PARTITIONS: '1' }), health as unknown as DeviceHealthService);
   });
 
   it('splits a concatenated vendor body and queues its reads', async () => {

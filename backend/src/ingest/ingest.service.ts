@@ -4,7 +4,12 @@ import { INGEST_FORMATS, type IngestFormat } from '@wardtrack/contracts';
 import type { DevicePrincipal } from '@backend/auth/principal';
 import { APP_CONFIG, type AppConfig } from '@backend/config/app-config';
 import { RetryLaterException } from '@backend/common/retry-later.exception';
-import { BATCH_QUEUE, type BatchQueue, type ObservationBatch } from '@backend/queue/queue.contract';
+import {
+  BATCH_QUEUE,
+  type BatchQueue,
+  type ObservationBatch,
+  splitIntoPartitions,
+} from '@backend/queue/queue.contract';
 import { RawIngestBody } from './body-parsers';
 import { parseCassiaBatch } from './formats/cassia.format';
 import { parseGenericBatch } from './formats/generic.format';
@@ -119,7 +124,7 @@ export class IngestService {
     // A re-sent batch is recognised by the sender's id (Idempotency-Key or batchId) or, failing
     // that, by the hash of its content: the same reads from the same device are the same batch.
     const clientId = idempotencyKey ?? parsed.clientBatchId;
-    const batch: ObservationBatch = {
+    const batch: Omit<ObservationBatch, 'partition'> = {
       batchId: `${device.id}:${clientId ?? `sha256:${contentHash(parsed.observations, parsed.deviceSeenAt)}`}`,
       deviceId: device.id,
       format,
@@ -129,7 +134,7 @@ export class IngestService {
     };
     let result;
     try {
-      result = await this.queue.enqueue(batch);
+      result = await this.queue.enqueue(splitIntoPartitions(batch, this.config.queue.partitions));
     } catch {
       // Never answer 202 for what could not be stored: the reader keeps the batch and retries.
       this.backlog.checkedAt = 0;

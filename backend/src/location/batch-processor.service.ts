@@ -1,63 +1,305 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import type { ObservationBatch, TagObservation } from '@backend/queue/queue.contract';
-import { LocationRepository, type TagTelemetry } from './location.repository';
-import type { AntennaCoverage } from './zone-resolver';
-import { resolveZoneFixes } from './zone-resolver';
+import { APP_CONFIG, type AppConfig } from '@backend/config/app-config';
+import { LOGGER } from '@backend/config/config.module';
+import type { DomainEvent, TagFixPayload } from '@backend/events/events.contract';
+import { EventsService } from '@backend/events/events.service';
+import { MetricsService } from '@backend/metrics/metrics.service';
+import {
+  type ObservationBatch,
+  type PartitionHooks,
+  partitionOf,
+  type TagObservation,
+} from '@backend/queue/queue.contract';
+import { isSgtinSupplyUnit, LocationEngine } from './engine';
+import type { EngineConfig, EngineObservation, EngineTopology, LocationEvent, TagFix } from './engine/engine.types';
+import { LAST_SEEN_REFRESH_MS, LocationRepository, type TagTelemetry } from './location.repository';
 
-const COVERAGE_CACHE_MS = 30_000;
+/** The facility is re-read this often, so moved devices and edited zones reach the engine. */
+export const TOPOLOGY_REFRESH_MS = 30_000;
+/** A batch from a device the engine does not know yet (just registered) re-reads it, at most this often. */
+const UNKNOWN_DEVICE_REFRESH_MS = 2_000;
+
+interface PartitionState {
+  engine: LocationEngine;
+  /** Everything that touches this partition's engine and rows runs in this chain, one at a time. */
+  chain: Promise<unknown>;
+  /** Per tag, the last-seen time last written, to refresh it at most every LAST_SEEN_REFRESH_MS. */
+  written: Map<string, number>;
+  /** Set when a transaction failed after the engine moved on: rebuild from the database first. */
+  stale: boolean;
+}
+
+export interface BatchOutcome {
+  replay: boolean;
+  /** Location events the batch caused (moves, lost tags, doorway passages). */
+  changes: number;
+}
 
 /**
- * The worker's handler for one batch: resolve zones, write only the changes, and record the
- * batch in the ledger, all in one transaction, so a replayed job changes nothing.
+ * The worker's location engine host. It holds one engine per owned partition (rebuilt from the
+ * stored fixes when the partition is acquired), feeds each batch through it, and writes what
+ * changed, the ledger row and the telemetry in ONE transaction, so a replayed job changes
+ * nothing. Events are published after commit. Time-driven changes (pending moves confirmed,
+ * tags becoming lost) come from tick(), serialised with the batches of the same partition.
  */
 @Injectable()
-export class BatchProcessorService {
-  private readonly logger = new Logger(BatchProcessorService.name);
-  private readonly coverageCache = new Map<string, { coverage: Map<number, AntennaCoverage>; until: number }>();
+export class BatchProcessorService implements PartitionHooks {
+  private readonly partitions = new Map<number, PartitionState>();
+  private topology?: { value: EngineTopology; key: string; devices: Set<string> };
+  /** Devices not in the topology, and when the facility was last re-read on their account. */
+  private readonly unknownDevices = new Map<string, number>();
+  private readonly engineConfig: Partial<EngineConfig>;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly locations: LocationRepository,
-  ) {}
+    private readonly events: EventsService,
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.engineConfig = { lostAfterMs: config.location.lostAfterMs, isSupplyUnit: isSgtinSupplyUnit };
+  }
 
-  async process(batch: ObservationBatch): Promise<{ replay: boolean; changes: number }> {
-    const coverage = await this.coverageOf(batch.deviceId);
-    const fixes = resolveZoneFixes(batch.observations, (port) => (port === null ? undefined : coverage.get(port)));
+  /** Tags whose state this process holds (for metrics and benchmarks). */
+  get trackedTags(): number {
+    let n = 0;
+    for (const s of this.partitions.values()) n += s.engine.tagCount;
+    return n;
+  }
+
+  async acquired(partitions: number[]): Promise<void> {
+    const topology = await this.loadTopology();
+    const fixes = await this.locations.loadFixes();
+    for (const p of partitions) {
+      this.partitions.set(p, { ...this.buildState(topology.value, fixes, p), chain: Promise.resolve() });
+    }
+    this.logger.info({ partitions, tags: this.trackedTags }, 'location engine state loaded');
+  }
+
+  released(partitions: number[]): void {
+    for (const p of partitions) this.partitions.delete(p);
+  }
+
+  async process(batch: ObservationBatch): Promise<BatchOutcome> {
+    const state = this.partitions.get(batch.partition);
+    // Delivered only to the owner; if ownership just moved, fail so the job is retried there.
+    if (!state) throw new Error(`partition ${batch.partition} is not owned by this worker`);
+    return this.serial(state, batch.partition, () => this.processNow(state, batch));
+  }
+
+  /** Time passing: confirms pending moves and marks silent tags lost, in every owned partition. */
+  async tick(now = Date.now()): Promise<number> {
+    const results = await Promise.all(
+      [...this.partitions].map(([p, state]) =>
+        this.serial(state, p, async () => {
+          const events = state.engine.tick(now);
+          if (events.length === 0) return 0;
+          try {
+            await this.dataSource.transaction((tx) => this.locations.persist(tx, events, []));
+          } catch (err) {
+            state.stale = true;
+            throw err;
+          }
+          this.remember(state, events, []);
+          this.emit(events, now);
+          return events.length;
+        }).catch((err: Error) => {
+          this.logger.error({ partition: p, err: err.message }, 'location tick failed; state will be reloaded');
+          return 0;
+        }),
+      ),
+    );
+    return results.reduce((a, b) => a + b, 0);
+  }
+
+  /** Re-reads the facility; engines get the new one when anything changed. */
+  async refreshTopology(): Promise<void> {
+    const before = this.topology?.key;
+    const topology = await this.loadTopology();
+    if (topology.key === before) return;
+    for (const state of this.partitions.values()) state.engine.setTopology(topology.value);
+    this.logger.info('location engine: facility changed, topology reloaded');
+  }
+
+  private async processNow(state: PartitionState, batch: ObservationBatch): Promise<BatchOutcome> {
+    if (batch.observations.length > 0 && !this.topology?.devices.has(batch.deviceId)) {
+      await this.learnDevice(batch.deviceId);
+    }
+    const now = Date.now();
+    const observations = batch.observations.map((o) => toEngineObservation(o, batch.deviceId));
     // The device was alive at its newest read or heartbeat, whichever is later.
     const lastSeen = batch.observations.reduce<number | null>(
       (m, o) => (m === null || o.seenAt > m ? o.seenAt : m),
       batch.deviceSeenAt ?? null,
     );
-    const result = await this.dataSource.transaction(async (tx) => {
-      const fresh = await this.locations.claimBatch(tx, {
-        batchId: batch.batchId,
-        deviceId: batch.deviceId,
-        readCount: batch.observations.length,
-        receivedAt: batch.receivedAt,
+    let events: LocationEvent[] = [];
+    let refresh: TagFix[] = [];
+    let result: BatchOutcome;
+    try {
+      result = await this.dataSource.transaction(async (tx) => {
+        const fresh = await this.locations.claimBatch(tx, {
+          batchId: batch.batchId,
+          deviceId: batch.deviceId,
+          readCount: batch.observations.length,
+          receivedAt: batch.receivedAt,
+        });
+        if (!fresh) return { replay: true, changes: 0 };
+        events = state.engine.ingest(observations, now);
+        refresh = this.dueForRefresh(state, batch.observations, events);
+        await this.locations.persist(tx, events, refresh);
+        await this.locations.upsertTelemetry(tx, newestTelemetry(batch.observations));
+        await this.locations.finishBatch(tx, batch, events.length, lastSeen);
+        return { replay: false, changes: events.length };
       });
-      if (!fresh) return { replay: true, changes: 0 };
-      const changes = await this.locations.applyFixes(tx, batch.deviceId, fixes);
-      const moved = changes.filter((c) => c.moved).length;
-      await this.locations.upsertTelemetry(tx, newestTelemetry(batch.observations));
-      await this.locations.finishBatch(tx, batch, moved, lastSeen);
-      return { replay: false, changes: moved };
-    });
+    } catch (err) {
+      // The engine may already hold what the failed transaction did not write.
+      if (events.length > 0 || refresh.length > 0) state.stale = true;
+      throw err;
+    }
+    this.remember(state, events, refresh);
+    this.emit(events, batch.receivedAt);
     this.logger.debug(
-      `batch ${batch.batchId}: ${batch.observations.length} reads, ${result.changes} zone changes${result.replay ? ' (replay, skipped)' : ''}`,
+      `batch ${batch.batchId}: ${batch.observations.length} reads, ${result.changes} location events${result.replay ? ' (replay, skipped)' : ''}`,
     );
     return result;
   }
 
-  private async coverageOf(deviceId: string): Promise<Map<number, AntennaCoverage>> {
-    const now = Date.now();
-    const hit = this.coverageCache.get(deviceId);
-    if (hit && hit.until > now) return hit.coverage;
-    const coverage = await this.locations.coverageOf(deviceId);
-    this.coverageCache.set(deviceId, { coverage, until: now + COVERAGE_CACHE_MS });
-    return coverage;
+  /** A device just registered (or one without antennas/position): re-read the facility, not too often. */
+  private async learnDevice(deviceId: string): Promise<void> {
+    const last = this.unknownDevices.get(deviceId);
+    if (last !== undefined && Date.now() - last < UNKNOWN_DEVICE_REFRESH_MS) return;
+    if (this.unknownDevices.size > 10_000) this.unknownDevices.clear();
+    this.unknownDevices.set(deviceId, Date.now());
+    await this.refreshTopology();
   }
+
+  /** After commit: publish the events and count them by type. */
+  private emit(events: readonly LocationEvent[], receivedAt: number): void {
+    if (events.length === 0) return;
+    this.events.publish(toDomainEvents(events, receivedAt));
+    const byType = new Map<string, number>();
+    for (const e of events) byType.set(e.type, (byType.get(e.type) ?? 0) + 1);
+    for (const [type, n] of byType) this.metrics.locationEvents(type, n);
+  }
+
+  /** Present tags of this batch whose stored last-seen is older than LAST_SEEN_REFRESH_MS. */
+  private dueForRefresh(
+    state: PartitionState,
+    observations: readonly TagObservation[],
+    events: LocationEvent[],
+  ): TagFix[] {
+    const changed = new Set(events.map((e) => e.tagId));
+    const due: TagFix[] = [];
+    const seen = new Set<string>();
+    for (const o of observations) {
+      if (seen.has(o.tagId) || changed.has(o.tagId)) continue;
+      seen.add(o.tagId);
+      const fix = state.engine.fixOf(o.tagId);
+      if (!fix || fix.state !== 'present') continue;
+      if (fix.seenAt - (state.written.get(o.tagId) ?? -Infinity) >= LAST_SEEN_REFRESH_MS) due.push(fix);
+    }
+    return due;
+  }
+
+  private remember(state: PartitionState, events: readonly LocationEvent[], refresh: readonly TagFix[]): void {
+    for (const f of refresh) state.written.set(f.tagId, f.seenAt);
+    for (const e of events) if (e.type !== 'DoorwayCrossed') state.written.set(e.tagId, e.fix.seenAt);
+  }
+
+  /** Runs work after everything already queued for the partition; reloads stale state first. */
+  private serial<T>(state: PartitionState, partition: number, work: () => Promise<T>): Promise<T> {
+    const run = state.chain.then(async () => {
+      if (state.stale) await this.reload(state, partition);
+      return work();
+    });
+    state.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reload(state: PartitionState, partition: number): Promise<void> {
+    const topology = await this.loadTopology();
+    const fresh = this.buildState(topology.value, await this.locations.loadFixes(), partition);
+    state.engine = fresh.engine;
+    state.written = fresh.written;
+    state.stale = false;
+    this.logger.warn({ partition }, 'location engine state reloaded from the database');
+  }
+
+  private buildState(topology: EngineTopology, fixes: readonly TagFix[], partition: number) {
+    const n = this.config.queue.partitions;
+    const mine = fixes.filter((f) => partitionOf(f.tagId, n) === partition);
+    const engine = new LocationEngine(topology, this.engineConfig);
+    engine.restore(mine);
+    return { engine, written: new Map(mine.map((f) => [f.tagId, f.seenAt])), stale: false };
+  }
+
+  private async loadTopology(): Promise<{ value: EngineTopology; key: string }> {
+    const value = await this.locations.loadTopology();
+    const key = JSON.stringify(value);
+    const devices = new Set([...value.antennas.map((a) => a.deviceId), ...value.gateways.map((g) => g.deviceId)]);
+    this.topology = { value, key, devices };
+    return this.topology;
+  }
+}
+
+function toEngineObservation(o: TagObservation, deviceId: string): EngineObservation {
+  return {
+    tagId: o.tagId,
+    tech: o.tech,
+    deviceId,
+    antenna: o.antenna,
+    rssi: o.rssi,
+    seenAt: o.seenAt,
+    ...(o.txPower === undefined ? {} : { txPower: o.txPower }),
+  };
+}
+
+function payload(fix: TagFix): TagFixPayload {
+  return {
+    zoneId: fix.zoneId,
+    floorId: fix.floorId,
+    x: fix.x,
+    y: fix.y,
+    confidence: fix.confidence,
+    seenAt: fix.seenAt,
+    zoneSince: fix.zoneSince,
+    state: fix.state,
+    tech: fix.tech,
+  };
+}
+
+/** The engine's events as published to api instances and rules. */
+export function toDomainEvents(events: readonly LocationEvent[], batchReceivedAt: number): DomainEvent[] {
+  const publishedAt = Date.now();
+  return events.map((e): DomainEvent => {
+    switch (e.type) {
+      case 'LocationChanged':
+        return {
+          type: e.type,
+          tagId: e.tagId,
+          from: e.from && { zoneId: e.from.zoneId, floorId: e.from.floorId },
+          fix: payload(e.fix),
+          batchReceivedAt,
+          publishedAt,
+        };
+      case 'TagLost':
+        return { type: e.type, tagId: e.tagId, fix: payload(e.fix), batchReceivedAt, publishedAt };
+      case 'DoorwayCrossed':
+        return {
+          type: e.type,
+          tagId: e.tagId,
+          zoneId: e.zoneId,
+          direction: e.direction,
+          at: e.at,
+          batchReceivedAt,
+          publishedAt,
+        };
+    }
+  });
 }
 
 /** Per tag, the newest value of each telemetry field in the batch; empty when no read carries any. */

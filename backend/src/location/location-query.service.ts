@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { AssetStatus, TagLocationDto, ZoneKind } from '@wardtrack/contracts';
+import type { AssetStatus, TagLocationDto, TagStayDto, ZoneKind } from '@wardtrack/contracts';
 import type { DataSource } from 'typeorm';
 import { scopeSql, UNRESTRICTED, type UserScope } from '@backend/auth/scope';
 
@@ -15,6 +15,10 @@ interface LocationRow {
   y: number;
   last_seen_at: Date;
   zone_since: Date;
+  age_s: number;
+  confidence: number;
+  tech: 'rfid' | 'ble';
+  state: 'present' | 'lost';
   asset_id: string | null;
   asset_name: string | null;
   asset_type: string | null;
@@ -23,7 +27,8 @@ interface LocationRow {
 
 const LOCATION_SELECT = `
   SELECT l.tag_id, l.zone_id, z.name AS zone_name, z.kind AS zone_kind, l.floor_id, f.name AS floor_name,
-         l.x, l.y, l.last_seen_at, l.zone_since,
+         l.x, l.y, l.last_seen_at, l.zone_since, l.confidence, l.tech, l.state,
+         GREATEST(0, extract(epoch FROM now() - l.last_seen_at))::float8 AS age_s,
          a.id AS asset_id, a.name AS asset_name, a.asset_type, a.status AS asset_status
   FROM tag_location l
   JOIN zone z ON z.id = l.zone_id
@@ -43,6 +48,10 @@ function toTagLocationDto(r: LocationRow): TagLocationDto {
     y: r.y,
     lastSeenAt: r.last_seen_at.toISOString(),
     zoneSince: r.zone_since.toISOString(),
+    ageSeconds: Math.round(r.age_s),
+    confidence: Math.round(r.confidence * 100) / 100,
+    tech: r.tech,
+    state: r.state,
     asset:
       r.asset_id && r.asset_name && r.asset_type && r.asset_status
         ? { id: r.asset_id, name: r.asset_name, assetType: r.asset_type, status: r.asset_status }
@@ -88,5 +97,52 @@ export class LocationQueryService {
       [floorId],
     );
     return rows.map(toTagLocationDto);
+  }
+
+  /**
+   * A tag's stays overlapping [from, to], oldest first (at most `limit`); 404 when the tag has
+   * never been located or its current zone is outside the caller's scope. Stays in zones
+   * outside the caller's sites and care units are left out.
+   */
+  async stays(
+    tagId: string,
+    from: Date,
+    to: Date,
+    limit: number,
+    scope: UserScope = UNRESTRICTED,
+  ): Promise<TagStayDto[]> {
+    await this.tagLocation(tagId, scope);
+    const where = scopeSql(scope, 'b.site_id', 'z.care_unit', 5);
+    const rows = await this.dataSource.query<
+      {
+        zone_id: string;
+        zone_name: string;
+        zone_kind: ZoneKind;
+        floor_id: string;
+        floor_name: string;
+        entered_at: Date;
+        left_at: Date | null;
+      }[]
+    >(
+      `SELECT s.zone_id, z.name AS zone_name, z.kind AS zone_kind, s.floor_id, f.name AS floor_name,
+              s.entered_at, s.left_at
+       FROM tag_stay s
+       JOIN zone z ON z.id = s.zone_id
+       JOIN floor f ON f.id = s.floor_id
+       JOIN building b ON b.id = f.building_id
+       WHERE s.tag_id = $1 AND s.entered_at <= $3 AND (s.left_at IS NULL OR s.left_at >= $2) AND ${where.sql}
+       ORDER BY s.entered_at, s.id
+       LIMIT $4`,
+      [tagId, from, to, limit, ...where.params],
+    );
+    return rows.map((r) => ({
+      zoneId: r.zone_id,
+      zoneName: r.zone_name,
+      zoneKind: r.zone_kind,
+      floorId: r.floor_id,
+      floorName: r.floor_name,
+      enteredAt: r.entered_at.toISOString(),
+      leftAt: r.left_at ? r.left_at.toISOString() : null,
+    }));
   }
 }

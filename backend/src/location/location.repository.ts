@@ -1,21 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AntennaCoverage, ZoneFix } from './zone-resolver';
+import type { EngineTopology, LocationEvent, TagFix } from './engine/engine.types';
 
-/** A stored fix is refreshed at most this often while the tag stays in its zone. */
-export const LAST_SEEN_REFRESH_S = 30;
-
-export interface LocationChange {
-  tagId: string;
-  zoneId: string;
-  floorId: string;
-  x: number;
-  y: number;
-  seenAt: Date;
-  /** True when the tag entered a new zone (false: only its last-seen time was refreshed). */
-  moved: boolean;
-}
+/** A present tag's stored last-seen time is refreshed at most this often while it stays put. */
+export const LAST_SEEN_REFRESH_MS = 30_000;
 
 /** The newest telemetry of one tag in a batch (each field from the newest read carrying it). */
 export interface TagTelemetry {
@@ -28,20 +17,87 @@ export interface TagTelemetry {
   seenAt: number;
 }
 
+/** What one transaction wrote, for the ledger and metrics. */
+export interface PersistedChanges {
+  moves: number;
+  lost: number;
+  passages: number;
+  refreshed: number;
+}
+
+interface FixRow {
+  tag_id: string;
+  zone_id: string;
+  floor_id: string;
+  x: number;
+  y: number;
+  confidence: number;
+  tech: 'rfid' | 'ble';
+  state: 'present' | 'lost';
+  zone_since_ms: string;
+  last_seen_ms: string;
+}
+
 /** Set-based SQL for the worker's hot path (no ORM per row). */
 @Injectable()
 export class LocationRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Antenna port -> covered zone, for one device. */
-  async coverageOf(deviceId: string): Promise<Map<number, AntennaCoverage>> {
-    const rows: { port: number; zone_id: string; floor_id: string; x: number; y: number }[] =
-      await this.dataSource.query(
-        `SELECT a.port, z.id AS zone_id, z.floor_id, z.centroid_x AS x, z.centroid_y AS y
-       FROM antenna a JOIN zone z ON z.id = a.zone_id WHERE a.device_id = $1`,
-        [deviceId],
-      );
-    return new Map(rows.map((r) => [r.port, { zoneId: r.zone_id, floorId: r.floor_id, x: r.x, y: r.y }]));
+  /** The facility as the location engine sees it. */
+  async loadTopology(): Promise<EngineTopology> {
+    const [floors, zones, antennas, gateways] = await Promise.all([
+      this.dataSource.query<{ id: string; level: number }[]>(`SELECT id, level FROM floor`),
+      this.dataSource.query<
+        { id: string; floor_id: string; kind: string; polygon: [number, number][]; cx: number; cy: number }[]
+      >(`SELECT id, floor_id, kind, polygon, centroid_x AS cx, centroid_y AS cy FROM zone`),
+      this.dataSource.query<
+        { device_id: string; port: number; zone_id: string; floor_id: string; side: 'inside' | 'outside' | null }[]
+      >(`SELECT a.device_id, a.port, a.zone_id, z.floor_id, a.side FROM antenna a JOIN zone z ON z.id = a.zone_id`),
+      this.dataSource.query<{ id: string; floor_id: string; x: number; y: number }[]>(
+        `SELECT id, floor_id, x, y FROM device
+         WHERE kind = 'ble_gateway' AND floor_id IS NOT NULL AND x IS NOT NULL AND y IS NOT NULL`,
+      ),
+    ]);
+    return {
+      floors: floors.map((f) => ({ id: f.id, level: f.level })),
+      zones: zones.map((z) => ({
+        id: z.id,
+        floorId: z.floor_id,
+        kind: z.kind,
+        polygon: z.polygon,
+        centroid: [z.cx, z.cy] as const,
+      })),
+      antennas: antennas.map((a) => ({
+        deviceId: a.device_id,
+        port: a.port,
+        zoneId: a.zone_id,
+        floorId: a.floor_id,
+        side: a.side,
+      })),
+      gateways: gateways.map((g) => ({ deviceId: g.id, floorId: g.floor_id, x: g.x, y: g.y })),
+    };
+  }
+
+  /** Every stored fix (the engine's state after a restart); the caller keeps its partitions' tags. */
+  async loadFixes(): Promise<TagFix[]> {
+    const rows = await this.dataSource.query<FixRow[]>(
+      `SELECT tag_id, zone_id, floor_id, x, y, confidence, tech, state,
+              (extract(epoch FROM zone_since) * 1000)::bigint AS zone_since_ms,
+              (extract(epoch FROM last_seen_at) * 1000)::bigint AS last_seen_ms
+       FROM tag_location`,
+    );
+    return rows.map((r) => ({
+      tagId: r.tag_id,
+      tech: r.tech,
+      zoneId: r.zone_id,
+      floorId: r.floor_id,
+      x: r.x,
+      y: r.y,
+      confidence: r.confidence,
+      zoneSince: Number(r.zone_since_ms),
+      seenAt: Number(r.last_seen_ms),
+      state: r.state,
+    }));
   }
 
   /**
@@ -82,57 +138,123 @@ export class LocationRepository {
   }
 
   /**
-   * Upserts the fixes in one statement, writing a row only when the tag changed zone, is new,
-   * or its stored last-seen is older than LAST_SEEN_REFRESH_S; older observations never
-   * overwrite newer ones (late or replayed batches).
+   * Writes what the engine decided, set-based: the current fix per tag (moves, lost tags, and
+   * last-seen refreshes of present tags), the stays (the open stay closed, the new one opened),
+   * and doorway passages. At most a handful of statements whatever the batch size.
    */
-  async applyFixes(tx: EntityManager, deviceId: string, fixes: ZoneFix[]): Promise<LocationChange[]> {
-    if (fixes.length === 0) return [];
-    const rows: {
-      tag_id: string;
-      zone_id: string;
-      floor_id: string;
-      x: number;
-      y: number;
-      last_seen_at: Date;
-      moved: boolean;
-    }[] = await tx.query(
+  async persist(
+    tx: EntityManager,
+    events: readonly LocationEvent[],
+    refresh: readonly TagFix[],
+  ): Promise<PersistedChanges> {
+    const fixes = new Map<string, TagFix>();
+    for (const f of refresh) fixes.set(f.tagId, f);
+    const closeAt = new Map<string, number>();
+    const stays: { tagId: string; zoneId: string; floorId: string; entered: number; left: number | null }[] = [];
+    const openOf = new Map<string, number>();
+    const passages: { tagId: string; zoneId: string; direction: string; at: number }[] = [];
+    let moves = 0;
+    let lost = 0;
+    for (const e of events) {
+      if (e.type === 'DoorwayCrossed') {
+        passages.push({ tagId: e.tagId, zoneId: e.zoneId, direction: e.direction, at: e.at });
+        continue;
+      }
+      fixes.set(e.tagId, e.fix);
+      const ends = e.type === 'TagLost' ? e.fix.seenAt : (e.from?.until ?? e.fix.zoneSince);
+      // The stay opened earlier in this batch ends here; otherwise the stored open stay does.
+      const open = openOf.get(e.tagId);
+      if (open !== undefined) {
+        stays[open].left = Math.max(stays[open].entered, ends);
+        openOf.delete(e.tagId);
+      } else if (!closeAt.has(e.tagId)) {
+        closeAt.set(e.tagId, ends);
+      }
+      if (e.type === 'LocationChanged') {
+        moves++;
+        openOf.set(e.tagId, stays.length);
+        stays.push({
+          tagId: e.tagId,
+          zoneId: e.fix.zoneId,
+          floorId: e.fix.floorId,
+          entered: e.fix.zoneSince,
+          left: null,
+        });
+      } else {
+        lost++;
+      }
+    }
+
+    if (closeAt.size > 0) {
+      const tags = [...closeAt.keys()];
+      await tx.query(
+        `UPDATE tag_stay s SET left_at = GREATEST(s.entered_at, to_timestamp(u.at / 1000.0))
+         FROM unnest($1::text[], $2::float8[]) AS u(tag_id, at)
+         WHERE s.tag_id = u.tag_id AND s.left_at IS NULL`,
+        [tags, tags.map((t) => closeAt.get(t)!)],
+      );
+    }
+    if (stays.length > 0) {
+      await tx.query(
+        `INSERT INTO tag_stay (tag_id, zone_id, floor_id, entered_at, left_at)
+         SELECT u.tag_id, u.zone_id, u.floor_id, to_timestamp(u.entered / 1000.0), to_timestamp(u.left_ms / 1000.0)
+         FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::float8[], $5::float8[])
+           AS u(tag_id, zone_id, floor_id, entered, left_ms)`,
+        [
+          stays.map((s) => s.tagId),
+          stays.map((s) => s.zoneId),
+          stays.map((s) => s.floorId),
+          stays.map((s) => s.entered),
+          stays.map((s) => s.left),
+        ],
+      );
+    }
+    if (fixes.size > 0) await this.upsertFixes(tx, [...fixes.values()]);
+    if (passages.length > 0) {
+      await tx.query(
+        `INSERT INTO tag_passage (tag_id, zone_id, direction, passed_at)
+         SELECT u.tag_id, u.zone_id, u.direction, to_timestamp(u.at / 1000.0)
+         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::float8[]) AS u(tag_id, zone_id, direction, at)
+         ON CONFLICT DO NOTHING`,
+        [
+          passages.map((p) => p.tagId),
+          passages.map((p) => p.zoneId),
+          passages.map((p) => p.direction),
+          passages.map((p) => p.at),
+        ],
+      );
+    }
+    return { moves, lost, passages: passages.length, refreshed: fixes.size - moves - lost };
+  }
+
+  private async upsertFixes(tx: EntityManager, fixes: TagFix[]): Promise<void> {
+    // An older fix never overwrites a newer one (a late or re-run batch after a newer write).
+    await tx.query(
       `INSERT INTO tag_location AS t
-           (tag_id, zone_id, floor_id, x, y, device_id, antenna_port, rssi, zone_since, last_seen_at)
-         SELECT u.tag_id, u.zone_id, u.floor_id, u.x, u.y, $1, u.port, u.rssi,
-                to_timestamp(u.seen_ms / 1000.0), to_timestamp(u.seen_ms / 1000.0)
-         FROM unnest($2::text[], $3::uuid[], $4::uuid[], $5::float8[], $6::float8[], $7::int[], $8::real[], $9::float8[])
-           AS u(tag_id, zone_id, floor_id, x, y, port, rssi, seen_ms)
+           (tag_id, zone_id, floor_id, x, y, confidence, tech, state, zone_since, last_seen_at)
+         SELECT u.tag_id, u.zone_id, u.floor_id, u.x, u.y, u.confidence, u.tech, u.state,
+                to_timestamp(u.since_ms / 1000.0), to_timestamp(u.seen_ms / 1000.0)
+         FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::float8[], $5::float8[], $6::real[], $7::text[],
+                     $8::text[], $9::float8[], $10::float8[])
+           AS u(tag_id, zone_id, floor_id, x, y, confidence, tech, state, since_ms, seen_ms)
          ON CONFLICT (tag_id) DO UPDATE SET
            zone_id = EXCLUDED.zone_id, floor_id = EXCLUDED.floor_id, x = EXCLUDED.x, y = EXCLUDED.y,
-           device_id = EXCLUDED.device_id, antenna_port = EXCLUDED.antenna_port, rssi = EXCLUDED.rssi,
-           zone_since = CASE WHEN t.zone_id = EXCLUDED.zone_id THEN t.zone_since ELSE EXCLUDED.zone_since END,
-           last_seen_at = EXCLUDED.last_seen_at, updated_at = now()
-         WHERE EXCLUDED.last_seen_at > t.last_seen_at
-           AND (t.zone_id <> EXCLUDED.zone_id
-                OR EXCLUDED.last_seen_at >= t.last_seen_at + make_interval(secs => ${LAST_SEEN_REFRESH_S}))
-         RETURNING tag_id, zone_id, floor_id, x, y, last_seen_at, (zone_since = last_seen_at) AS moved`,
+           confidence = EXCLUDED.confidence, tech = EXCLUDED.tech, state = EXCLUDED.state,
+           zone_since = EXCLUDED.zone_since, last_seen_at = EXCLUDED.last_seen_at, updated_at = now()
+         WHERE EXCLUDED.last_seen_at >= t.last_seen_at`,
       [
-        deviceId,
         fixes.map((f) => f.tagId),
         fixes.map((f) => f.zoneId),
         fixes.map((f) => f.floorId),
         fixes.map((f) => f.x),
         fixes.map((f) => f.y),
-        fixes.map((f) => f.antenna),
-        fixes.map((f) => f.rssi),
+        fixes.map((f) => Math.min(1, Math.max(0, f.confidence))),
+        fixes.map((f) => f.tech),
+        fixes.map((f) => f.state),
+        fixes.map((f) => f.zoneSince),
         fixes.map((f) => f.seenAt),
       ],
     );
-    return rows.map((r) => ({
-      tagId: r.tag_id,
-      zoneId: r.zone_id,
-      floorId: r.floor_id,
-      x: r.x,
-      y: r.y,
-      seenAt: r.last_seen_at,
-      moved: r.moved,
-    }));
   }
 
   /**

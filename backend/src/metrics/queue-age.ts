@@ -2,7 +2,8 @@ import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '@backend/config/app-config';
-import { OBSERVATION_QUEUE, type BatchQueue } from '@backend/queue/queue.contract';
+import { partitionQueueName } from '@backend/queue/bullmq-queue';
+import type { BatchQueue } from '@backend/queue/queue.contract';
 
 /** How long the oldest batch still waiting for a worker has waited, in seconds (0 when none waits). */
 export interface QueueAgeProbe {
@@ -29,18 +30,24 @@ export function queueAgeProbe(queue: BatchQueue, config: AppConfig, dataSource: 
   }
   // A scrape must not hang while Redis is down: one attempt per command, then the probe fails.
   const connection = new IORedis(config.redis.url, { maxRetriesPerRequest: 1 });
-  const reader = new Queue(OBSERVATION_QUEUE, { connection, prefix: config.queue.prefix });
+  // One queue per partition (see bullmq-queue.ts): the oldest job over all of them.
+  const readers = Array.from(
+    { length: config.queue.partitions },
+    (_, p) => new Queue(partitionQueueName(p), { connection, prefix: config.queue.prefix }),
+  );
   return {
     async oldestWaitingSeconds(now = Date.now()) {
       // The head of each list is its oldest job: waiting and running in arrival order, retries by due time.
       const heads = await Promise.all(
-        (['wait', 'prioritized', 'active', 'delayed'] as const).map((state) => reader.getJobs([state], 0, 0, true)),
+        readers.flatMap((reader) =>
+          (['wait', 'prioritized', 'active', 'delayed'] as const).map((state) => reader.getJobs([state], 0, 0, true)),
+        ),
       );
       const oldest = Math.min(...heads.flat().map((job) => job?.timestamp ?? now), now);
       return Math.max(0, (now - oldest) / 1000);
     },
     async close() {
-      await reader.close();
+      await Promise.all(readers.map((reader) => reader.close()));
       connection.disconnect();
     },
   };

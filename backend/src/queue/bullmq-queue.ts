@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Queue, Worker, UnrecoverableError } from 'bullmq';
 import IORedis, { type Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { PartitionLeases } from './partition-leases';
 import {
   type BatchConsumer,
   type BatchHandler,
@@ -10,6 +11,7 @@ import {
   MAX_ATTEMPTS,
   type ObservationBatch,
   OBSERVATION_QUEUE,
+  type PartitionHooks,
   PROCESS_BATCH_JOB,
   retryDelayMs,
 } from './queue.contract';
@@ -22,39 +24,56 @@ function connect(url: string): Redis {
   return new IORedis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
 }
 
-/** Production queue: BullMQ on Redis (AOF persistence, noeviction). One job per batch. */
+/** One BullMQ queue per partition: FIFO per partition, consumed by the partition's owner only. */
+export function partitionQueueName(partition: number): string {
+  return `${OBSERVATION_QUEUE}-p${partition}`;
+}
+
+function jobIdOf(batchId: string): string {
+  // BullMQ reserves ':' in custom job ids, hence the hash; the worker's ledger catches older repeats.
+  return createHash('sha256').update(batchId).digest('base64url');
+}
+
+/** Production queue: BullMQ on Redis (AOF persistence, noeviction). One job per batch partition. */
 export class BullMqBatchQueue implements BatchQueue {
   readonly kind = 'bullmq' as const;
   private readonly connection: Redis;
-  private readonly queue: Queue<ObservationBatch>;
+  private readonly queues: Queue<ObservationBatch>[];
 
-  constructor(url: string, prefix: string) {
+  constructor(url: string, prefix: string, partitions: number) {
     this.connection = connect(url);
-    this.queue = new Queue<ObservationBatch>(OBSERVATION_QUEUE, {
-      connection: this.connection,
-      prefix,
-      defaultJobOptions: {
-        attempts: MAX_ATTEMPTS,
-        backoff: { type: 'exponential', delay: retryDelayMs(1) },
-        removeOnComplete: { age: 3600, count: 10_000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      },
-    });
+    this.queues = Array.from(
+      { length: partitions },
+      (_, p) =>
+        new Queue<ObservationBatch>(partitionQueueName(p), {
+          connection: this.connection,
+          prefix,
+          defaultJobOptions: {
+            attempts: MAX_ATTEMPTS,
+            backoff: { type: 'exponential', delay: retryDelayMs(1) },
+            removeOnComplete: { age: 3600, count: 10_000 },
+            removeOnFail: { age: 7 * 24 * 3600 },
+          },
+        }),
+    );
   }
 
-  async enqueue(batch: ObservationBatch): Promise<EnqueueResult> {
-    // The job id derives from the batch id: BullMQ ignores a second add of a job id it still holds.
-    // (Hashed because BullMQ reserves ':' in custom job ids; the worker's ledger catches older repeats.)
-    const jobId = createHash('sha256').update(batch.batchId).digest('base64url');
-    const existing = await this.queue.getJob(jobId);
-    if (existing) return 'duplicate';
-    await this.queue.add(PROCESS_BATCH_JOB, batch, { jobId });
-    return 'accepted';
+  async enqueue(parts: readonly ObservationBatch[]): Promise<EnqueueResult> {
+    if (parts.length === 0) return 'accepted';
+    // A job id derives from its batch id: BullMQ ignores a second add of a job id it still holds,
+    // so re-adding every part is safe and completes a batch an earlier attempt left half-queued.
+    const seenBefore = await this.queues[parts[0].partition].getJob(jobIdOf(parts[0].batchId));
+    await Promise.all(
+      parts.map((part) => this.queues[part.partition].add(PROCESS_BATCH_JOB, part, { jobId: jobIdOf(part.batchId) })),
+    );
+    return seenBefore ? 'duplicate' : 'accepted';
   }
 
   async backlog(): Promise<number> {
-    const counts = await this.queue.getJobCounts('wait', 'active', 'delayed', 'prioritized');
-    return Object.values(counts).reduce((a, b) => a + b, 0);
+    const counts = await Promise.all(
+      this.queues.map((q) => q.getJobCounts('wait', 'active', 'delayed', 'prioritized')),
+    );
+    return counts.reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + b, 0), 0);
   }
 
   async isHealthy(): Promise<boolean> {
@@ -66,40 +85,78 @@ export class BullMqBatchQueue implements BatchQueue {
   }
 
   async close(): Promise<void> {
-    await this.queue.close();
+    await Promise.all(this.queues.map((q) => q.close()));
     this.connection.disconnect();
   }
 }
 
+/**
+ * Consumes only the partitions this process holds a lease on, each with concurrency 1, so a
+ * tag's batches are handled one at a time and in order even with several worker processes.
+ */
 export class BullMqBatchConsumer implements BatchConsumer {
-  private worker?: Worker<ObservationBatch>;
+  private readonly workers = new Map<number, Worker<ObservationBatch>>();
   private connection?: Redis;
+  private leases?: PartitionLeases;
 
   constructor(
     private readonly url: string,
     private readonly prefix: string,
-    private readonly concurrency: number,
+    private readonly partitions: number,
     private readonly logger: Logger,
   ) {}
 
-  start(handler: BatchHandler): void {
+  start(handler: BatchHandler, hooks: PartitionHooks): void {
     this.connection = connect(this.url);
-    this.worker = new Worker<ObservationBatch>(
-      OBSERVATION_QUEUE,
+    this.leases = new PartitionLeases(
+      this.connection,
+      this.prefix,
+      this.partitions,
+      {
+        gained: async (partitions) => {
+          await hooks.acquired(partitions);
+          for (const p of partitions) this.workers.set(p, this.consume(p, handler));
+        },
+        lost: async (partitions) => {
+          await Promise.all(partitions.flatMap((p) => this.workers.get(p)?.close() ?? []));
+          for (const p of partitions) this.workers.delete(p);
+          hooks.released(partitions);
+        },
+      },
+      this.logger,
+    );
+    this.leases.start();
+  }
+
+  owned(): number[] {
+    return this.leases?.owned() ?? [];
+  }
+
+  private consume(partition: number, handler: BatchHandler): Worker<ObservationBatch> {
+    const worker = new Worker<ObservationBatch>(
+      partitionQueueName(partition),
       async (job) => {
         if (job.name !== PROCESS_BATCH_JOB) throw new UnrecoverableError(`unknown job ${job.name}`);
         await handler(job.data);
       },
-      { connection: this.connection, prefix: this.prefix, concurrency: this.concurrency },
+      // A job of a killed worker is handed on once its lock lapses (checked every 5 s).
+      {
+        connection: this.connection!,
+        prefix: this.prefix,
+        concurrency: 1,
+        lockDuration: 10_000,
+        stalledInterval: 5_000,
+      },
     );
-    this.worker.on('failed', (job, err) =>
+    worker.on('failed', (job, err) =>
       this.logger.error({ batchId: job?.data.batchId, attempt: job?.attemptsMade, err: err.message }, 'batch failed'),
     );
-    this.worker.on('error', (err) => this.logger.error({ err: err.message }, 'queue worker error'));
+    worker.on('error', (err) => this.logger.error({ err: err.message, partition }, 'queue worker error'));
+    return worker;
   }
 
   async stop(): Promise<void> {
-    await this.worker?.close();
+    await this.leases?.stop();
     this.connection?.disconnect();
   }
 }

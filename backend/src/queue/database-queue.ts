@@ -7,6 +7,7 @@ import {
   type BatchQueue,
   type EnqueueResult,
   type ObservationBatch,
+  type PartitionHooks,
   retryDelayMs,
 } from './queue.contract';
 
@@ -15,6 +16,7 @@ import {
  * a batch is INSERTed into `queued_batch` before ingest answers 202, so a crash loses nothing;
  * the consumer works through it in order and deletes each row once the handler committed.
  * In-process enqueues wake the consumer at once; other processes are picked up by polling.
+ * It is meant for ONE worker process (it then owns every partition); scaling out needs Redis.
  */
 export class DatabaseBatchQueue implements BatchQueue {
   readonly kind = 'embedded' as const;
@@ -22,11 +24,14 @@ export class DatabaseBatchQueue implements BatchQueue {
 
   constructor(private readonly dataSource: DataSource) {}
 
-  async enqueue(batch: ObservationBatch): Promise<EnqueueResult> {
+  async enqueue(parts: readonly ObservationBatch[]): Promise<EnqueueResult> {
+    if (parts.length === 0) return 'accepted';
+    // All parts in one statement (one transaction): a crash stores all of them or none.
     const rows: unknown[] = await this.dataSource.query(
-      `INSERT INTO queued_batch (batch_id, payload) VALUES ($1, $2)
+      `INSERT INTO queued_batch (batch_id, partition, payload)
+       SELECT * FROM unnest($1::text[], $2::smallint[], $3::jsonb[])
        ON CONFLICT (batch_id) DO NOTHING RETURNING seq`,
-      [batch.batchId, JSON.stringify(batch)],
+      [parts.map((p) => p.batchId), parts.map((p) => p.partition), parts.map((p) => JSON.stringify(p))],
     );
     if (rows.length === 0) return 'duplicate';
     this.wake.emit('batch');
@@ -64,6 +69,7 @@ interface QueuedRow {
 
 export class DatabaseBatchConsumer implements BatchConsumer {
   private running = false;
+  private held: number[] = [];
   private loop?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private nudge?: () => void;
@@ -71,13 +77,35 @@ export class DatabaseBatchConsumer implements BatchConsumer {
   constructor(
     private readonly dataSource: DataSource,
     private readonly queue: DatabaseBatchQueue,
+    private readonly partitions: number,
     private readonly logger: Logger,
   ) {}
 
-  start(handler: BatchHandler): void {
+  start(handler: BatchHandler, hooks: PartitionHooks): void {
     this.running = true;
     this.queue.wake.on('batch', this.onWake);
-    this.loop = this.run(handler);
+    const all = Array.from({ length: this.partitions }, (_, p) => p);
+    this.loop = (async () => {
+      // Nothing is consumed before the state of every partition is loaded.
+      for (;;) {
+        try {
+          await hooks.acquired(all);
+          break;
+        } catch (err) {
+          this.logger.error({ err: (err as Error).message }, 'embedded queue: cannot load partition state; retrying');
+          await new Promise((r) => setTimeout(r, 2_000));
+          if (!this.running) return;
+        }
+      }
+      this.held = all;
+      await this.run(handler);
+      this.held = [];
+      hooks.released(all);
+    })();
+  }
+
+  owned(): number[] {
+    return this.held;
   }
 
   private readonly onWake = (): void => this.nudge?.();

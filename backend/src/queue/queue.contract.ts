@@ -22,12 +22,23 @@ export interface TagObservation {
    * one — a random private address changes over time, so such a tag is trackable only by its frame id.
    */
   telemetry?: { batteryMv?: number; batteryPercent?: number; temperatureC?: number; addressType?: 'public' | 'random' };
+  /** BLE: the beacon's calibrated power at 1 m (iBeacon measured power), dBm, when its frame carries it. */
+  txPower?: number;
 }
 
-/** One accepted POST: one job. */
+/**
+ * One accepted POST, split by tag hash into at most `partitions` jobs (one per non-empty
+ * partition): every read of a tag lands in the same partition, and one worker at a time
+ * processes a partition, in order, so per-tag ordering holds with several workers.
+ */
 export interface ObservationBatch {
-  /** Unique per device and batch; a batch enqueued twice is processed once. */
+  /**
+   * Unique per job: the accepted batch's id plus `:p<partition>`; a job enqueued twice is
+   * processed once (the worker's ledger is keyed by it).
+   */
   batchId: string;
+  /** 0 .. partitions-1 (see partitionOf). */
+  partition: number;
   deviceId: string;
   format: string;
   /** When ingest accepted the batch, epoch milliseconds. */
@@ -42,10 +53,14 @@ export interface ObservationBatch {
 
 export type EnqueueResult = 'accepted' | 'duplicate';
 
-/** Ingest side: resolves only once the batch is durable (in Redis, or in the database). */
+/** Ingest side: resolves only once every part is durable (in Redis, or in the database). */
 export interface BatchQueue {
   readonly kind: 'bullmq' | 'embedded';
-  enqueue(batch: ObservationBatch): Promise<EnqueueResult>;
+  /**
+   * Enqueues the parts of one accepted batch (from splitIntoPartitions). 'duplicate' when the
+   * batch was enqueued before; parts missing from an earlier, interrupted attempt are added anyway.
+   */
+  enqueue(parts: readonly ObservationBatch[]): Promise<EnqueueResult>;
   /** Batches waiting to be processed (for health and benchmarks). */
   backlog(): Promise<number>;
   isHealthy(): Promise<boolean>;
@@ -54,9 +69,23 @@ export interface BatchQueue {
 
 export type BatchHandler = (batch: ObservationBatch) => Promise<void>;
 
-/** Worker side: calls the handler for each batch, at least once; handlers must be idempotent. */
+/** Told when this process starts or stops owning partitions, so it can load or drop their state. */
+export interface PartitionHooks {
+  /** Before the first batch of these partitions is delivered. */
+  acquired(partitions: number[]): Promise<void>;
+  /** After the last batch of these partitions was handled (another worker may take them now). */
+  released(partitions: number[]): void;
+}
+
+/**
+ * Worker side: calls the handler for each batch, at least once; handlers must be idempotent.
+ * Batches of one partition are delivered one at a time, in order, and only to the process that
+ * owns the partition.
+ */
 export interface BatchConsumer {
-  start(handler: BatchHandler): void;
+  start(handler: BatchHandler, hooks: PartitionHooks): void;
+  /** Partitions this process owns right now. */
+  owned(): number[];
   stop(): Promise<void>;
 }
 
@@ -69,4 +98,48 @@ export const MAX_ATTEMPTS = 12;
 /** Exponential backoff between attempts, capped at one minute. */
 export function retryDelayMs(attempt: number): number {
   return Math.min(60_000, 500 * 2 ** Math.max(0, attempt - 1));
+}
+
+/** FNV-1a 32-bit: a stable, fast hash of a tag id (the same on every process and release). */
+export function partitionOf(tagId: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < tagId.length; i++) {
+    h ^= tagId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % partitions;
+}
+
+/** The job id of one partition of an accepted batch. */
+export function partBatchId(batchId: string, partition: number): string {
+  return `${batchId}:p${partition}`;
+}
+
+/**
+ * Splits one accepted batch into one job per non-empty partition, keeping each tag's reads
+ * together and in their original order. A batch without reads (a heartbeat) becomes one job in
+ * partition 0 so device health still sees it; the heartbeat time travels with the first part.
+ */
+export function splitIntoPartitions(
+  batch: Omit<ObservationBatch, 'partition'>,
+  partitions: number,
+): ObservationBatch[] {
+  const groups = new Map<number, TagObservation[]>();
+  for (const o of batch.observations) {
+    const p = partitionOf(o.tagId, partitions);
+    const group = groups.get(p);
+    if (group) group.push(o);
+    else groups.set(p, [o]);
+  }
+  if (groups.size === 0) groups.set(0, []);
+  const ordered = [...groups.keys()].sort((a, b) => a - b);
+  return ordered.map((p, i) => ({
+    batchId: partBatchId(batch.batchId, p),
+    partition: p,
+    deviceId: batch.deviceId,
+    format: batch.format,
+    receivedAt: batch.receivedAt,
+    observations: groups.get(p)!,
+    ...(i === 0 && batch.deviceSeenAt !== undefined ? { deviceSeenAt: batch.deviceSeenAt } : {}),
+  }));
 }

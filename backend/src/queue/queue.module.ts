@@ -16,7 +16,8 @@ import { BATCH_CONSUMER, BATCH_QUEUE, type BatchConsumer, type BatchQueue } from
       provide: BATCH_QUEUE,
       inject: [APP_CONFIG, getDataSourceToken(), LOGGER],
       useFactory: (config: AppConfig, dataSource: DataSource, logger: Logger): BatchQueue => {
-        if (config.redis.url) return new BullMqBatchQueue(config.redis.url, config.queue.prefix);
+        if (config.redis.url)
+          return new BullMqBatchQueue(config.redis.url, config.queue.prefix, config.queue.partitions);
         logger.warn('EMBEDDED QUEUE: no REDIS_URL; accepted batches are stored in PostgreSQL (table queued_batch)');
         return new DatabaseBatchQueue(dataSource);
       },
@@ -26,8 +27,8 @@ import { BATCH_CONSUMER, BATCH_QUEUE, type BatchConsumer, type BatchQueue } from
       inject: [APP_CONFIG, getDataSourceToken(), LOGGER, BATCH_QUEUE],
       useFactory: (config: AppConfig, dataSource: DataSource, logger: Logger, queue: BatchQueue): BatchConsumer =>
         config.redis.url
-          ? new BullMqBatchConsumer(config.redis.url, config.queue.prefix, config.queue.workerConcurrency, logger)
-          : new DatabaseBatchConsumer(dataSource, queue as DatabaseBatchQueue, logger),
+          ? new BullMqBatchConsumer(config.redis.url, config.queue.prefix, config.queue.partitions, logger)
+          : new DatabaseBatchConsumer(dataSource, queue as DatabaseBatchQueue, config.queue.partitions, logger),
     },
   ],
   exports: [BATCH_QUEUE, BATCH_CONSUMER],

@@ -76,6 +76,10 @@ export function tagAt(tagId: string, overrides: Partial<TagLocationDto> = {}): T
     y: 10,
     lastSeenAt: '2026-11-25T10:00:00.000Z',
     zoneSince: '2026-11-25T09:00:00.000Z',
+    ageSeconds: 2,
+    confidence: 0.9,
+    tech: 'rfid',
+    state: 'present',
     asset: { id: `asset-${tagId}`, name: `Pump ${tagId}`, assetType: 'Infusion pump', status: 'available' },
     ...overrides,
   };

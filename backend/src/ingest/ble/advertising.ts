@@ -293,6 +293,7 @@ export function bleObservation(
   extra?: BeaconTelemetry,
 ): TagObservation {
   const telemetry = { ...extra, ...beaconTelemetry(adv) };
+  const txPower = calibratedPowerAt1m(adv);
   return {
     tagId: beaconTagId(mac, adv),
     tech: 'ble',
@@ -300,5 +301,16 @@ export function bleObservation(
     rssi,
     seenAt,
     ...(Object.keys(telemetry).length > 0 ? { telemetry } : {}),
+    ...(txPower === undefined ? {} : { txPower }),
   };
+}
+
+/** Eddystone calibrates at 0 m; free-space loss over the first metre is about 41 dB. */
+const EDDYSTONE_0M_TO_1M_DB = 41;
+
+/** The beacon's own calibrated power at 1 m (what path-loss ranging needs), when its frames say. */
+export function calibratedPowerAt1m(adv: Advertising): number | undefined {
+  if (adv.ibeacon) return adv.ibeacon.measuredPower;
+  const eddystone = adv.eddystoneUid ?? adv.eddystoneUrl;
+  return eddystone ? eddystone.txPower - EDDYSTONE_0M_TO_1M_DB : undefined;
 }

@@ -33,6 +33,7 @@ describe(parseCassiaBatch.name, () => {
         antenna: null,
         rssi: -58,
         seenAt: NOW,
+        txPower: -59,
         telemetry: { addressType: 'public' },
       },
       // The gateway says the address is random: noted, since such an address changes over time.
@@ -74,7 +75,7 @@ describe(parseCassiaBatch.name, () => {
         seenAt: NOW,
         telemetry: { addressType: 'public' },
       },
-      { tagId: `IBEACON:${UUID}:5:6`, tech: 'ble', antenna: null, rssi: -72, seenAt: NOW - 1500 },
+      { tagId: `IBEACON:${UUID}:5:6`, tech: 'ble', antenna: null, rssi: -72, seenAt: NOW - 1500, txPower: -59 },
       { tagId: 'MAC:CC:1B:E0:E2:8F:A5', tech: 'ble', antenna: null, rssi: -74, seenAt: NOW - 3000 },
       { tagId: 'MAC:CC:1B:E0:E2:8F:A6', tech: 'ble', antenna: null, rssi: -76, seenAt: NOW - 4000 },
     ]);

@@ -20,7 +20,7 @@ describe(parseIngicsBatch.name, () => {
     );
     expect(sut.problems).toEqual([]);
     expect(sut.observations).toEqual([
-      { tagId: `IBEACON:${UUID}:3:4`, tech: 'ble', antenna: null, rssi: -68, seenAt: NOW - 2500 },
+      { tagId: `IBEACON:${UUID}:3:4`, tech: 'ble', antenna: null, rssi: -68, seenAt: NOW - 2500, txPower: -59 },
       { tagId: 'MAC:00:81:F9:A0:B1:C3', tech: 'ble', antenna: null, rssi: -71, seenAt: NOW - 3000 },
       { tagId: 'MAC:00:81:F9:A0:B1:C4', tech: 'ble', antenna: null, rssi: -80, seenAt: NOW },
     ]);
@@ -29,7 +29,7 @@ describe(parseIngicsBatch.name, () => {
   it('reads the JSON {"data": [lines]} body', () => {
     const sut = parseIngicsBatch({ data: [`$GPRP,0081F9A0B1C2,F008D1798E50,-68,${IBEACON}`] }, NOW);
     expect(sut.observations).toEqual([
-      { tagId: `IBEACON:${UUID}:3:4`, tech: 'ble', antenna: null, rssi: -68, seenAt: NOW },
+      { tagId: `IBEACON:${UUID}:3:4`, tech: 'ble', antenna: null, rssi: -68, seenAt: NOW, txPower: -59 },
     ]);
     // A JSON line inside a text body reads as JSON.
     const text = parseIngicsBatch([JSON.stringify({ data: [`$GPRP,0081F9A0B1C2,F008D1798E50,-68,`] })], NOW);

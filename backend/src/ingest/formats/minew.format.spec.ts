@@ -55,9 +55,10 @@ describe(parseMinewBatch.name, () => {
         antenna: null,
         rssi: -67,
         seenAt: NOW - 1750,
+        txPower: -59,
         telemetry: { batteryPercent: 88 },
       },
-      { tagId: `IBEACON:${UUID}:10:20`, tech: 'ble', antenna: null, rssi: -80, seenAt: NOW - 1500 },
+      { tagId: `IBEACON:${UUID}:10:20`, tech: 'ble', antenna: null, rssi: -80, seenAt: NOW - 1500, txPower: -59 },
       { tagId: 'MAC:AC:23:3F:A0:99:02', tech: 'ble', antenna: null, rssi: -90, seenAt: NOW - 1250 },
     ]);
   });

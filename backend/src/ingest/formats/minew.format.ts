@@ -107,6 +107,7 @@ export function parseMinewBatch(body: unknown, now: number, context?: ParseConte
     if (item.ibeaconUuid !== undefined) {
       // The gateway decoded the iBeacon itself: its fields name the tag.
       observation.tagId = iBeaconTagId(item.ibeaconUuid, item.ibeaconMajor ?? 0, item.ibeaconMinor ?? 0) as string;
+      if (item.ibeaconTxPower !== undefined && item.ibeaconTxPower < 0) observation.txPower = item.ibeaconTxPower;
     }
     batch.read(observation);
   });

@@ -46,6 +46,7 @@ describe(parseRuuviBatch.name, () => {
         antenna: null,
         rssi: -75,
         seenAt: NOW - 2000,
+        txPower: -59,
       },
       { tagId: 'MAC:EE:2C:6A:1E:59:3F', tech: 'ble', antenna: null, rssi: -85, seenAt: NOW - 1000 },
     ]);

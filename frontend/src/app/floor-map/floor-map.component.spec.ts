@@ -130,6 +130,21 @@ describe(FloorMapComponent.name, () => {
     expect(popup?.textContent).toContain('last seen 13 s ago');
   });
 
+  it('tells how sure the fix is, and draws a tag that is no longer heard as "last seen" there', async () => {
+    await poll([tagAt('T1', { confidence: 0.87, tech: 'ble' }), tagAt('T2', { state: 'lost', x: 30 })]);
+
+    fixture.componentInstance.focusTag('T1');
+    let popup = element.querySelector('.leaflet-popup .wt-tag-popup');
+    expect(popup?.textContent).toContain('BLE · 87% confidence');
+    expect(markerFor('T1')?.getAttribute('data-state')).toBe('present');
+
+    fixture.componentInstance.focusTag('T2');
+    popup = element.querySelector('.leaflet-popup .wt-tag-popup');
+    expect(popup?.textContent).toContain('Last seen in Room 412 — not heard since');
+    expect(markerFor('T2')?.getAttribute('data-state')).toBe('lost');
+    expect(markerFor('T2')?.getAttribute('stroke-dasharray')).toBe('3 3');
+  });
+
   it('shows asset names as text, never as markup', async () => {
     await poll([
       tagAt('T1', { asset: { id: 'a', name: '<img src=x onerror=alert(1)>', assetType: 'Pump', status: 'in_use' } }),

@@ -253,7 +253,7 @@ export class FloorMapComponent {
     const before = entry.marker;
     entry.marker = marker;
     this.moveIfNeeded(entry);
-    if (before.status !== marker.status) {
+    if (before.status !== marker.status || before.lost !== marker.lost) {
       entry.layer.setStyle(markerStyle(marker, entry.dimmed));
     }
     if (before.label !== marker.label) {
@@ -303,12 +303,25 @@ export class FloorMapComponent {
   }
 }
 
+/** A lost tag (only "last seen" there) is drawn hollow with a dashed ring in its status colour. */
 function markerStyle(marker: TagMarker, dimmed: boolean): L.PathOptions {
+  const colour = statusAppearance(marker.status).colour;
+  if (marker.lost) {
+    return {
+      color: colour,
+      weight: 2,
+      dashArray: '3 3',
+      opacity: dimmed ? 0.35 : 0.9,
+      fillColor: '#ffffff',
+      fillOpacity: dimmed ? 0.2 : 0.6,
+    };
+  }
   return {
     color: '#ffffff',
     weight: 2,
+    dashArray: undefined,
     opacity: dimmed ? 0.35 : 1,
-    fillColor: statusAppearance(marker.status).colour,
+    fillColor: colour,
     fillOpacity: dimmed ? 0.2 : 0.95,
   };
 }
@@ -320,5 +333,6 @@ function decorate(entry: TagLayer): void {
   }
   element.setAttribute('data-tag-id', entry.marker.tagId);
   element.setAttribute('data-status', entry.marker.status ?? 'unassigned');
+  element.setAttribute('data-state', entry.marker.lost ? 'lost' : 'present');
   element.setAttribute('aria-label', entry.marker.label);
 }

@@ -44,6 +44,7 @@ export class TagListComponent {
   }
 
   protected lastSeen(marker: TagMarker): string {
-    return formatAgo(marker.lastSeenAt, this.clock.now());
+    const ago = formatAgo(marker.lastSeenAt, this.clock.now());
+    return marker.lost ? `lost · last heard ${ago}` : ago;
   }
 }

@@ -14,6 +14,11 @@ export interface TagMarker {
   readonly zoneName: string;
   /** Epoch milliseconds the tag was last heard. */
   readonly lastSeenAt: number;
+  /** Not heard for a while: the zone is where it was last seen, not where it is now. */
+  readonly lost: boolean;
+  /** How sure the location engine is of the zone, 0..1. */
+  readonly confidence: number;
+  readonly tech: 'rfid' | 'ble';
   /** Position the backend reported, floor metres. */
   readonly position: FloorPoint;
   /** Place among the tags reported at the same position (0 = on the point itself). */
@@ -149,6 +154,9 @@ function toMarker(tag: TagLocationDto, slot: number, floorHeightM: number): TagM
     zoneId: tag.zoneId,
     zoneName: tag.zoneName,
     lastSeenAt: Date.parse(tag.lastSeenAt),
+    lost: tag.state === 'lost',
+    confidence: tag.confidence,
+    tech: tag.tech,
     position: { x: tag.x, y: tag.y },
     slot,
     latLng: spreadLatLng({ x: tag.x, y: tag.y }, slot, floorHeightM),
@@ -163,6 +171,9 @@ function sameMarker(a: TagMarker, b: TagMarker): boolean {
     a.zoneId === b.zoneId &&
     a.zoneName === b.zoneName &&
     a.lastSeenAt === b.lastSeenAt &&
+    a.lost === b.lost &&
+    a.confidence === b.confidence &&
+    a.tech === b.tech &&
     a.slot === b.slot &&
     a.position.x === b.position.x &&
     a.position.y === b.position.y &&

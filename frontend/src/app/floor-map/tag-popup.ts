@@ -12,6 +12,7 @@ export class TagPopup {
   private readonly title: HTMLElement;
   private readonly kind: HTMLElement;
   private readonly zone: HTMLElement;
+  private readonly fix: HTMLElement;
   private readonly seen: HTMLElement;
   private readonly tag: HTMLElement;
 
@@ -21,6 +22,7 @@ export class TagPopup {
     this.title = this.line(doc, 'strong');
     this.kind = this.line(doc, 'span');
     this.zone = this.line(doc, 'span');
+    this.fix = this.line(doc, 'span', 'wt-muted');
     this.seen = this.line(doc, 'span', 'wt-muted');
     this.tag = this.line(doc, 'span', 'wt-muted');
   }
@@ -30,7 +32,8 @@ export class TagPopup {
     const status = statusAppearance(marker.status);
     this.title.textContent = marker.label;
     this.kind.textContent = marker.assetType === null ? status.label : `${marker.assetType} · ${status.label}`;
-    this.zone.textContent = marker.zoneName;
+    this.zone.textContent = marker.lost ? `Last seen in ${marker.zoneName} — not heard since` : marker.zoneName;
+    this.fix.textContent = `${marker.tech === 'ble' ? 'BLE' : 'RFID'} · ${Math.round(marker.confidence * 100)}% confidence`;
     this.seen.textContent = `last seen ${formatAgo(marker.lastSeenAt, now)}`;
     this.tag.textContent = `Tag ${marker.tagId}`;
     return this.element;

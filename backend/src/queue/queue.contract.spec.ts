@@ -1,0 +1,73 @@
+import fc from 'fast-check';
+import { partitionOf, splitIntoPartitions, type TagObservation } from './queue.contract';
+
+const read = (tagId: string, seenAt: number): TagObservation => ({
+  tagId,
+  tech: 'rfid',
+  antenna: 1,
+  rssi: -60,
+  seenAt,
+});
+
+describe('partitioning by tag hash', () => {
+  it('keeps every read of a tag in one part, in the order the reader sent them', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(fc.constantFrom('A1', 'B2', 'C3', 'D4', 'E5', 'F6', 'G7'), fc.integer({ min: 0, max: 1e6 })),
+          {
+            maxLength: 200,
+          },
+        ),
+        fc.integer({ min: 1, max: 16 }),
+        (reads, partitions) => {
+          const observations = reads.map(([tag, t]) => read(tag, t));
+          const parts = splitIntoPartitions(
+            { batchId: 'dev:b1', deviceId: 'dev', format: 'generic', receivedAt: 1, observations },
+            partitions,
+          );
+          // Nothing lost, nothing doubled.
+          expect(parts.reduce((n, p) => n + p.observations.length, 0)).toBe(Math.max(observations.length, 0));
+          for (const part of parts) {
+            expect(part.batchId).toBe(`dev:b1:p${part.partition}`);
+            for (const o of part.observations) expect(partitionOf(o.tagId, partitions)).toBe(part.partition);
+          }
+          for (const tag of new Set(observations.map((o) => o.tagId))) {
+            const holding = parts.filter((p) => p.observations.some((o) => o.tagId === tag));
+            expect(holding).toHaveLength(1);
+            expect(holding[0].observations.filter((o) => o.tagId === tag).map((o) => o.seenAt)).toEqual(
+              observations.filter((o) => o.tagId === tag).map((o) => o.seenAt),
+            );
+          }
+        },
+      ),
+    );
+  });
+
+  it('turns a heartbeat without reads into one job that carries the heartbeat time', () => {
+    const parts = splitIntoPartitions(
+      { batchId: 'dev:hb', deviceId: 'dev', format: 'zebra-iotc', receivedAt: 5, observations: [], deviceSeenAt: 4 },
+      8,
+    );
+    expect(parts).toEqual([
+      {
+        batchId: 'dev:hb:p0',
+        partition: 0,
+        deviceId: 'dev',
+        format: 'zebra-iotc',
+        receivedAt: 5,
+        observations: [],
+        deviceSeenAt: 4,
+      },
+    ]);
+  });
+
+  it('spreads many tags over all partitions, and the same tag always to the same one', () => {
+    const counts = new Array<number>(8).fill(0);
+    for (let i = 0; i < 8000; i++) counts[partitionOf(`3414257BF40000000${String(i).padStart(7, '0')}`, 8)]++;
+    for (const c of counts) expect(c).toBeGreaterThan(700);
+    expect(partitionOf('IBEACON:E2C56DB5-DFFB-48D2-B060-D0F5A71096E0:1:2', 8)).toBe(
+      partitionOf('IBEACON:E2C56DB5-DFFB-48D2-B060-D0F5A71096E0:1:2', 8),
+    );
+  });
+});
