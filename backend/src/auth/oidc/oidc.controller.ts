@@ -39,6 +39,13 @@ export class OidcController {
   @Public()
   @Redirect()
   @Header('Cache-Control', 'no-store')
+  @ApiQuery({ name: 'code', required: false, description: 'Authorization code from the provider' })
+  @ApiQuery({
+    name: 'state',
+    required: false,
+    description: 'The state Wardtrack sent (single use, bound to this browser)',
+  })
+  @ApiQuery({ name: 'error', required: false, description: 'The provider refused or the person cancelled' })
   @ApiFoundResponse({ description: 'Redirect to /login/sso with a one-time code, or with the reason for a refusal' })
   @ApiOperation({ summary: 'Where the identity provider sends the browser back (code, state)' })
   async callback(@Req() request: FastifyRequest): Promise<{ url: string; statusCode: number }> {
