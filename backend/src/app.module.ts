@@ -16,6 +16,7 @@ import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { LocationModule } from './location/location.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { OperationsModule } from './operations/operations.module';
 import { MqttModule } from './mqtt/mqtt.module';
 import { WorkerModule } from './location/worker.module';
 import { QueueModule } from './queue/queue.module';
@@ -49,7 +50,7 @@ export class AppModule {
       imports.push(AuthModule, DevicesModule, FacilityModule, LocationModule, IngestModule, EpcModule, AlertsModule);
     // The device-topic and telemetry routes always; the MQTT subscriber only when MQTT_URL is set.
     if (api) imports.push(MqttModule.forRoot(config));
-    if (worker) imports.push(WorkerModule, AlertsWorkerModule);
+    if (worker) imports.push(WorkerModule, AlertsWorkerModule, OperationsModule);
     if (api && config.embedded) imports.push(DemoModule);
     return { module: AppModule, imports, providers: api ? [StartupService] : [] };
   }

@@ -98,13 +98,17 @@ export async function createScenario(sut: TestApp): Promise<{ adminEmail: string
   return { adminEmail: sut.users.get('admin')!.email };
 }
 
-/** What the API answers about users, the facility, the tag's location and the audit log. */
+/**
+ * What the API answers about users, the facility, the tag's location and stays, and the audit log
+ * (the location's `ageSeconds` is left out: it is the clock moving, not the data).
+ */
 export async function answers(get: Requester, token: string): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const path of [
     '/api/v1/users',
     '/api/v1/floors',
     `/api/v1/tags/${SCENARIO_TAG}/location`,
+    `/api/v1/tags/${SCENARIO_TAG}/stays`,
     '/api/v1/audit?limit=1000',
     '/api/v1/alerts',
   ]) {
@@ -112,6 +116,7 @@ export async function answers(get: Requester, token: string): Promise<Record<str
     if (res.status !== 200) throw new Error(`GET ${path}: ${res.status}`);
     out[path] = res.body;
   }
+  delete (out[`/api/v1/tags/${SCENARIO_TAG}/location`] as { ageSeconds?: number }).ageSeconds;
   const [floor] = out['/api/v1/floors'] as { id: string }[];
   out['floor detail'] = (await get(`/api/v1/floors/${floor.id}`, token)).body;
   return out;

@@ -167,11 +167,11 @@ describe('loadConfig for monitoring and retention', () => {
     ).toEqual({ token: STRONG_SECRET });
   });
 
-  it('keeps history for a year, the ledger for 30 days and the audit log forever unless told otherwise', () => {
+  it('keeps history for a year, the ledger for a week and the audit log forever unless told otherwise', () => {
     expect(loadConfig({}, REPO_ROOT).retention).toEqual({
       staysDays: 365,
       alertsDays: 365,
-      ledgerDays: 30,
+      ledgerDays: 7,
       auditDays: 0,
     });
     expect(

@@ -236,7 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = reso
     retention: {
       staysDays: vars.RETENTION_STAYS_DAYS ?? 365,
       alertsDays: vars.RETENTION_ALERTS_DAYS ?? 365,
-      ledgerDays: vars.RETENTION_LEDGER_DAYS ?? 30,
+      ledgerDays: vars.RETENTION_LEDGER_DAYS ?? 7,
       auditDays: vars.RETENTION_AUDIT_DAYS ?? 0,
     },
     oidc: oidc.config,

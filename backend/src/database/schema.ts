@@ -15,6 +15,7 @@ import { TagAddressType1764800000000 } from './migrations/1764800000000-TagAddre
 import { UserScope1764900000000 } from './migrations/1764900000000-UserScope';
 import { OidcSignIn1765000000000 } from './migrations/1765000000000-OidcSignIn';
 import { LocationEngine1765100000000 } from './migrations/1765100000000-LocationEngine';
+import { Retention1765200000000 } from './migrations/1765200000000-Retention';
 
 /** Every entity, listed explicitly (no glob loading: it breaks under bundlers and ESM). */
 export const ENTITIES = [User, AuditLogEntry, Site, Building, Floor, Zone, Device, Antenna, Asset, Alert];
@@ -32,4 +33,5 @@ export const MIGRATIONS = [
   UserScope1764900000000,
   OidcSignIn1765000000000,
   LocationEngine1765100000000,
+  Retention1765200000000,
 ];

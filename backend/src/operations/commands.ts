@@ -5,9 +5,10 @@ import { openDatabase } from '@backend/database/data-source';
 import type { QueryRunner } from 'typeorm';
 import { DEMO_ACCOUNTS } from '@backend/demo/demo-accounts';
 import { exportDatabase, importDatabase, type TransferSummary, TransferError } from './data-transfer';
+import { runRetention } from './retention';
 
 /** The operations subcommands of `node dist/backend/main.js`. */
-export const OPERATIONS_COMMANDS = ['export', 'import'] as const;
+export const OPERATIONS_COMMANDS = ['retention', 'export', 'import'] as const;
 
 function printSummary(verb: string, file: string, summary: TransferSummary): void {
   const rows = summary.tables.reduce((n, t) => n + t.rows, 0);
@@ -18,7 +19,7 @@ function printSummary(verb: string, file: string, summary: TransferSummary): voi
 }
 
 /**
- * Runs `export <file>` or `import <file>` against the configured database (the embedded
+ * Runs `retention`, `export <file>` or `import <file>` against the configured database (the embedded
  * one when DATABASE_URL is unset). Returns false for any other command.
  */
 export async function runOperationsCommand(args: string[], config: AppConfig, logger: Logger): Promise<boolean> {
@@ -29,24 +30,34 @@ export async function runOperationsCommand(args: string[], config: AppConfig, lo
   }
   const dataSource = await openDatabase(config.database.url!, config.database.poolSize);
   try {
-    const file = resolve(fileArg);
-    try {
-      if (command === 'export') {
-        printSummary('Exported', file, await exportDatabase(dataSource, file));
-        const [{ n }] = await dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM queued_batch`);
-        if (n > 0) {
-          process.stderr.write(
-            `warning: ${n} accepted batches were still queued in the database; they are in the export and are ` +
-              'processed where it is imported only if that installation runs without REDIS_URL\n',
-          );
-        }
-      } else {
-        printSummary('Imported', file, await importDatabase(dataSource, file, disableDemoAccounts));
+    if (command === 'retention') {
+      const run = await runRetention(dataSource, config.retention, logger, { poolSize: config.database.poolSize });
+      if (!run.ran) process.stdout.write('Another process is purging right now; nothing done\n');
+      for (const o of run.outcomes) {
+        process.stdout.write(
+          `  ${o.table}: ${o.days > 0 ? `kept ${o.days} days, deleted ${o.deleted}` : 'kept forever'}\n`,
+        );
       }
-    } catch (e) {
-      logger.debug({ command, file, err: (e as Error).message }, 'transfer failed; nothing imported');
-      if (e instanceof TransferError) throw new ConfigError(`${command} failed: ${e.message}`);
-      throw e;
+    } else {
+      const file = resolve(fileArg);
+      try {
+        if (command === 'export') {
+          printSummary('Exported', file, await exportDatabase(dataSource, file));
+          const [{ n }] = await dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM queued_batch`);
+          if (n > 0) {
+            process.stderr.write(
+              `warning: ${n} accepted batches were still queued in the database; they are in the export and are ` +
+                'processed where it is imported only if that installation runs without REDIS_URL\n',
+            );
+          }
+        } else {
+          printSummary('Imported', file, await importDatabase(dataSource, file, disableDemoAccounts));
+        }
+      } catch (e) {
+        logger.debug({ command, file, err: (e as Error).message }, 'transfer failed; nothing imported');
+        if (e instanceof TransferError) throw new ConfigError(`${command} failed: ${e.message}`);
+        throw e;
+      }
     }
   } finally {
     await dataSource.destroy();
