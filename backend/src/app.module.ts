@@ -20,6 +20,7 @@ import { OperationsModule } from './operations/operations.module';
 import { MqttModule } from './mqtt/mqtt.module';
 import { WorkerModule } from './location/worker.module';
 import { QueueModule } from './queue/queue.module';
+import { RealtimeModule } from './realtime/realtime.module';
 import { StartupService } from './startup.service';
 
 /**
@@ -47,7 +48,16 @@ export class AppModule {
       MetricsModule.forRoot(config),
     ];
     if (api)
-      imports.push(AuthModule, DevicesModule, FacilityModule, LocationModule, IngestModule, EpcModule, AlertsModule);
+      imports.push(
+        AuthModule,
+        DevicesModule,
+        FacilityModule,
+        LocationModule,
+        RealtimeModule,
+        IngestModule,
+        EpcModule,
+        AlertsModule,
+      );
     // The device-topic and telemetry routes always; the MQTT subscriber only when MQTT_URL is set.
     if (api) imports.push(MqttModule.forRoot(config));
     if (worker) imports.push(WorkerModule, AlertsWorkerModule, OperationsModule);

@@ -86,12 +86,7 @@ export class LocationQueryService {
 
   /** The tags located on a floor; 404 when the floor is outside the caller's sites. */
   async tagsOnFloor(floorId: string, scope: UserScope = UNRESTRICTED): Promise<TagLocationDto[]> {
-    const visible = scopeSql(scope, 'b.site_id', null, 2);
-    const [floor] = await this.dataSource.query<{ id: string }[]>(
-      `SELECT f.id FROM floor f JOIN building b ON b.id = f.building_id WHERE f.id = $1 AND ${visible.sql}`,
-      [floorId, ...visible.params],
-    );
-    if (!floor) throw new NotFoundException(`Floor ${floorId} not found`);
+    await this.assertFloorVisible(floorId, scope);
     const rows: LocationRow[] = await this.dataSource.query(
       `${LOCATION_SELECT} WHERE l.floor_id = $1 ORDER BY z.name, l.tag_id`,
       [floorId],
@@ -144,5 +139,15 @@ export class LocationQueryService {
       enteredAt: r.entered_at.toISOString(),
       leftAt: r.left_at ? r.left_at.toISOString() : null,
     }));
+  }
+
+  /** 404 unless the floor exists and lies in one of the caller's sites. */
+  async assertFloorVisible(floorId: string, scope: UserScope = UNRESTRICTED): Promise<void> {
+    const visible = scopeSql(scope, 'b.site_id', null, 2);
+    const [floor] = await this.dataSource.query<{ id: string }[]>(
+      `SELECT f.id FROM floor f JOIN building b ON b.id = f.building_id WHERE f.id = $1 AND ${visible.sql}`,
+      [floorId, ...visible.params],
+    );
+    if (!floor) throw new NotFoundException(`Floor ${floorId} not found`);
   }
 }

@@ -7,6 +7,6 @@ import { LocationRepository } from './location.repository';
 @Module({
   controllers: [LocationController],
   providers: [LocationRepository, LocationQueryService, BatchProcessorService],
-  exports: [BatchProcessorService],
+  exports: [BatchProcessorService, LocationQueryService],
 })
 export class LocationModule {}

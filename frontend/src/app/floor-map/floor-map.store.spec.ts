@@ -1,11 +1,28 @@
 import { provideHttpClient } from '@angular/common/http';
+import { HttpEventType } from '@angular/common/http';
 import { HttpTestingController, TestRequest, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import type { TagLocationDto } from '@wardtrack/contracts';
 import { ICU_DETAIL, ICU_FLOOR, WARD_4_WEST, tagAt } from '../../testing/fixtures';
-import { FloorMapStore, TAG_POLL_INTERVAL_MS } from './floor-map.store';
+import { FLOOR_LIVE_PATH_SUFFIX } from './floor-map.api';
+import { FloorMapStore, LIVE_RECONNECT_MS, LIVE_SAFETY_POLL_MS, TAG_POLL_INTERVAL_MS } from './floor-map.store';
 
 const TAGS_4W = `/api/v1/floors/${WARD_4_WEST.id}/tags`;
+const LIVE_4W = `/api/v1/floors/${WARD_4_WEST.id}${FLOOR_LIVE_PATH_SUFFIX}`;
+
+/** A live stream as the test's server: it sends Server-Sent Events text as it grows. */
+function liveStream(request: TestRequest) {
+  let text = '';
+  return {
+    send(block: string): void {
+      text += block;
+      request.event({ type: HttpEventType.DownloadProgress, loaded: text.length, partialText: text });
+    },
+    end(): void {
+      request.flush(text);
+    },
+  };
+}
 
 describe(FloorMapStore.name, () => {
   let sut: FloorMapStore;
@@ -26,6 +43,8 @@ describe(FloorMapStore.name, () => {
   });
 
   afterEach(() => {
+    // Live streams stay open by design; everything else must have been answered.
+    backend.match((request) => request.url.endsWith('/live'));
     backend.verify();
     jest.useRealTimers();
   });
@@ -115,6 +134,56 @@ describe(FloorMapStore.name, () => {
     slow.flush([tagAt('T1')]);
     expect(sut.tagCount()).toBe(1);
     nextPoll().flush([tagAt('T1')]);
+  });
+
+  it('fetches at once when the live stream says tags changed, and stops polling twice a second', () => {
+    open4West();
+    const stream = liveStream(backend.expectOne(LIVE_4W));
+    answerPoll([tagAt('T1')]);
+    stream.send('retry: 1000\nevent: ready\ndata: {}\n\n');
+
+    jest.advanceTimersByTime(5 * TAG_POLL_INTERVAL_MS);
+    backend.expectNone(TAGS_4W);
+
+    // Half a message first (the network splits it anywhere), then the rest.
+    stream.send('event: tags\ndata: {"tagIds":');
+    backend.expectNone(TAGS_4W);
+    stream.send('["T1"]}\n\n');
+    backend.expectOne(TAGS_4W).flush([tagAt('T1', { x: 47 })]);
+    expect(sut.markers()[0].latLng).toEqual([30, 47]);
+
+    // The safety net still refreshes now and then.
+    jest.advanceTimersByTime(LIVE_SAFETY_POLL_MS);
+    backend.expectOne(TAGS_4W).flush([tagAt('T1', { x: 47 })]);
+  });
+
+  it('fetches once more after a change pushed while a fetch was running', () => {
+    open4West();
+    const stream = liveStream(backend.expectOne(LIVE_4W));
+    stream.send('event: ready\ndata: {}\n\n');
+    const running = backend.expectOne(TAGS_4W);
+
+    stream.send('event: tags\ndata: {"tagIds":["T1"]}\n\n');
+    backend.expectNone(TAGS_4W);
+    running.flush([tagAt('T1')]);
+    jest.advanceTimersByTime(0);
+
+    backend.expectOne(TAGS_4W).flush([tagAt('T1', { x: 20 })]);
+    expect(sut.markers()[0].latLng).toEqual([30, 20]);
+  });
+
+  it('falls back to polling twice a second when the stream ends, and reconnects', () => {
+    open4West();
+    const stream = liveStream(backend.expectOne(LIVE_4W));
+    stream.send('event: ready\ndata: {}\n\n');
+    answerPoll([tagAt('T1')]);
+    stream.end();
+
+    nextPoll().flush([tagAt('T1')]);
+    jest.advanceTimersByTime(LIVE_RECONNECT_MS);
+    backend.expectOne(LIVE_4W);
+    // Still polling until the new stream says it is ready.
+    backend.expectOne(TAGS_4W).flush([tagAt('T1')]);
   });
 
   it('says the connection is lost while polls fail, and recovers by itself', () => {

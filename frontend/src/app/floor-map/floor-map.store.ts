@@ -7,10 +7,14 @@ import {
   Observable,
   Subject,
   catchError,
+  defer,
   distinctUntilChanged,
   exhaustMap,
+  filter,
+  finalize,
   ignoreElements,
   merge,
+  repeat,
   retry,
   switchMap,
   tap,
@@ -22,8 +26,15 @@ import { formatAgo } from '../shared/relative-time';
 import { FloorMapApi } from './floor-map.api';
 import { TagMarker, groupByZone, matchesFilter, reconcileTagMarkers } from './tag-markers';
 
-/** How often the tags of the shown floor are fetched: twice a second keeps read-to-map under 1 s (bench:latency). */
+/**
+ * Without a live stream, the tags of the shown floor are fetched twice a second (read-to-map under
+ * 1 s, bench:latency). With the stream connected, a fetch follows each pushed change at once, and
+ * this slower refresh is only a safety net.
+ */
 export const TAG_POLL_INTERVAL_MS = 500;
+export const LIVE_SAFETY_POLL_MS = 10_000;
+/** Wait before reconnecting a live stream that ended or failed. */
+export const LIVE_RECONNECT_MS = 1_000;
 
 /** Longest wait between attempts to reach the API again. */
 const MAX_RETRY_DELAY_MS = 10_000;
@@ -169,20 +180,55 @@ export class FloorMapStore {
     );
   }
 
-  /** Every second, unless the previous request is still running (exhaustMap): no pile-up on a slow network. */
+  /**
+   * Fetches the floor's tags when the live stream says something changed (and, as a safety net,
+   * every LIVE_SAFETY_POLL_MS), or every TAG_POLL_INTERVAL_MS while the stream is down. Never two
+   * requests at once (exhaustMap): a change pushed during a fetch triggers one more fetch after it.
+   */
   private pollTags(floor: FloorDetailDto): Observable<never> {
-    return timer(0, TAG_POLL_INTERVAL_MS).pipe(
-      exhaustMap(() =>
-        this.api.tags(floor.id).pipe(
+    const changed = new Subject<void>();
+    let streaming = false;
+    let dirty = false;
+    let lastFetchAt = 0;
+    const live = defer(() => this.api.live(floor.id)).pipe(
+      tap((message) => {
+        if (message.kind === 'ready') {
+          streaming = true;
+        } else {
+          dirty = true;
+          changed.next();
+        }
+      }),
+      catchError(() => EMPTY),
+      finalize(() => (streaming = false)),
+      repeat({ delay: LIVE_RECONNECT_MS }),
+    );
+    const due = merge(
+      timer(0, TAG_POLL_INTERVAL_MS).pipe(
+        filter(() => !streaming || Date.now() - lastFetchAt >= LIVE_SAFETY_POLL_MS),
+      ),
+      changed,
+    );
+    const fetches = due.pipe(
+      exhaustMap(() => {
+        dirty = false;
+        lastFetchAt = Date.now();
+        return this.api.tags(floor.id).pipe(
           tap((tags) => this.applyTags(floor, tags)),
           catchError(() => {
             this.apiUnreachable.set(true);
             return EMPTY;
           }),
-        ),
-      ),
-      ignoreElements(),
+          finalize(() => {
+            // A change that arrived while this request ran may not be in its answer.
+            if (dirty) {
+              setTimeout(() => changed.next(), 0);
+            }
+          }),
+        );
+      }),
     );
+    return merge(live, fetches).pipe(ignoreElements());
   }
 
   private applyTags(floor: FloorDetailDto, tags: TagLocationDto[]): void {
