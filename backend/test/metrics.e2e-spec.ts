@@ -138,6 +138,31 @@ describe('Prometheus metrics', () => {
       );
     });
 
+    it('counts the location changes the engine publishes, by type', async () => {
+      const before = value(await metricsOf(sut), 'wardtrack_location_changes_total', { type: 'LocationChanged' });
+      const tag = `30340000000000000000${randomBytes(2).toString('hex').toUpperCase()}`;
+      const { zones } = await sut.someFloor();
+      const reader = await sut.registerReader([zones[2].id]);
+      const posted = await sut.request('POST', '/api/v1/ingest/generic', {
+        apiKey: reader.apiKey,
+        body: {
+          batchId: 'metrics-move',
+          reads: [0, 1, 2, 3, 4].map((i) => ({
+            tagId: tag,
+            antenna: 1,
+            rssi: -48,
+            seenAt: new Date(Date.now() - 3000 + i * 400).toISOString(),
+          })),
+        },
+      });
+      expect(posted.status).toBe(202);
+      const after = await eventually(async () => {
+        const n = value(await metricsOf(sut), 'wardtrack_location_changes_total', { type: 'LocationChanged' });
+        return n > before ? n : undefined;
+      }, 20_000);
+      expect(after).toBeGreaterThan(before);
+    });
+
     it('reports the database pool, open alerts by kind, offline devices and the heap', async () => {
       await sut.query(
         `INSERT INTO alert (kind, subject_type, subject_id, subject_label, severity)

@@ -22,8 +22,6 @@ export interface BatchProcessed {
   durationMs: number;
   /** Reads the batch carried. */
   reads: number;
-  /** Location changes the batch caused (any type). */
-  changes?: number;
 }
 
 /**
@@ -40,7 +38,6 @@ export class MetricsService implements OnApplicationShutdown {
   private readonly ingestRejected: Counter<'reason' | 'status'>;
   private readonly batchDuration: Histogram;
   private readonly readsProcessed: Counter;
-  private readonly changesWritten: Counter;
   private readonly locationChanges: Counter<'type'>;
   private readonly workerErrors: Counter;
 
@@ -84,14 +81,9 @@ export class MetricsService implements OnApplicationShutdown {
       help: 'Reads in batches the worker finished processing',
       registers,
     });
-    this.changesWritten = new Counter({
-      name: 'wardtrack_batch_changes_total',
-      help: 'Changes (location rows written) the worker derived from the batches it processed',
-      registers,
-    });
     this.locationChanges = new Counter({
       name: 'wardtrack_location_changes_total',
-      help: 'Location changes the engine produced, by type',
+      help: 'Location events the engine published after commit, by type (LocationChanged, TagLost, DoorwayCrossed)',
       labelNames: ['type'],
       registers,
     });
@@ -203,13 +195,12 @@ export class MetricsService implements OnApplicationShutdown {
   }
 
   /** The worker finished a batch. */
-  batchProcessed({ durationMs, reads, changes }: BatchProcessed): void {
+  batchProcessed({ durationMs, reads }: BatchProcessed): void {
     this.batchDuration.observe(durationMs / 1000);
     this.readsProcessed.inc(reads);
-    if (changes !== undefined) this.changesWritten.inc(changes);
   }
 
-  /** The engine produced `n` location changes of one type (zone_changed, floor_changed, lost, ...). */
+  /** The engine published `n` events of one type (LocationChanged, TagLost, DoorwayCrossed). */
   locationEvents(type: string, n = 1): void {
     if (n > 0) this.locationChanges.inc({ type }, n);
   }
