@@ -131,40 +131,41 @@ export class BatchProcessorService implements PartitionHooks {
     }
     const now = Date.now();
     const observations = batch.observations.map((o) => toEngineObservation(o, batch.deviceId));
-    // The device was alive at its newest read or heartbeat, whichever is later.
-    const lastSeen = batch.observations.reduce<number | null>(
-      (m, o) => (m === null || o.seenAt > m ? o.seenAt : m),
-      batch.deviceSeenAt ?? null,
-    );
-    let events: LocationEvent[] = [];
-    let refresh: TagFix[] = [];
+    // The engine runs first so the ledger row is written once, with its count, as the first
+    // statement; a replayed job stops there (and the engine, which may have seen it, is reloaded).
+    const events = state.engine.ingest(observations, now);
+    const refresh = this.dueForRefresh(state, batch.observations, events);
     let result: BatchOutcome;
     try {
       result = await this.dataSource.transaction(async (tx) => {
-        const fresh = await this.locations.claimBatch(tx, {
+        const fresh = await this.locations.recordBatch(tx, {
           batchId: batch.batchId,
           deviceId: batch.deviceId,
           readCount: batch.observations.length,
           receivedAt: batch.receivedAt,
+          changes: events.length,
         });
         if (!fresh) return { replay: true, changes: 0 };
-        events = state.engine.ingest(observations, now);
-        refresh = this.dueForRefresh(state, batch.observations, events);
         await this.locations.persist(tx, events, refresh);
         await this.locations.upsertTelemetry(tx, newestTelemetry(batch.observations));
-        await this.locations.finishBatch(tx, batch, events.length, lastSeen);
+        if (batch.deviceSeenAt !== undefined) {
+          await this.locations.deviceSeen(tx, batch.deviceId, batch.deviceSeenAt, batch.receivedAt);
+        }
         return { replay: false, changes: events.length };
       });
     } catch (err) {
-      // The engine may already hold what the failed transaction did not write.
-      if (events.length > 0 || refresh.length > 0) state.stale = true;
+      // The engine already holds what the failed transaction did not write.
+      state.stale = true;
       throw err;
+    }
+    if (result.replay) {
+      if (events.length > 0 || refresh.length > 0) state.stale = true;
+      this.logger.debug(`batch ${batch.batchId}: replay, skipped`);
+      return result;
     }
     this.remember(state, events, refresh);
     this.emit(events, batch.receivedAt);
-    this.logger.debug(
-      `batch ${batch.batchId}: ${batch.observations.length} reads, ${result.changes} location events${result.replay ? ' (replay, skipped)' : ''}`,
-    );
+    this.logger.debug(`batch ${batch.batchId}: ${batch.observations.length} reads, ${result.changes} location events`);
     return result;
   }
 

@@ -101,40 +101,35 @@ export class LocationRepository {
   }
 
   /**
-   * Records the batch in the ledger; false if it was processed before (a replayed job),
-   * in which case the caller must change nothing.
+   * Records the job in the ledger with the number of location events it caused; false if it was
+   * processed before (a replayed job), in which case the caller must write nothing else.
    */
-  async claimBatch(
+  async recordBatch(
     tx: EntityManager,
-    batch: { batchId: string; deviceId: string; readCount: number; receivedAt: number },
+    batch: { batchId: string; deviceId: string; readCount: number; receivedAt: number; changes: number },
   ): Promise<boolean> {
     const rows: unknown[] = await tx.query(
       `INSERT INTO ingest_batch (batch_id, device_id, read_count, received_at, location_changes)
-       VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), 0) ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id`,
-      [batch.batchId, batch.deviceId, batch.readCount, batch.receivedAt],
+       VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5) ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id`,
+      [batch.batchId, batch.deviceId, batch.readCount, batch.receivedAt, batch.changes],
     );
     return rows.length === 1;
   }
 
-  async finishBatch(
-    tx: EntityManager,
-    batch: { batchId: string; deviceId: string; receivedAt: number },
-    changes: number,
-    lastSeen: number | null,
-  ) {
-    await tx.query(`UPDATE ingest_batch SET location_changes = $2 WHERE batch_id = $1`, [batch.batchId, changes]);
-    if (lastSeen !== null) {
-      // Last seen is when WE heard the device (a reader with a slow clock is not offline); clock
-      // skew is the device's newest time minus our receive time (negative too while it replays a buffer).
-      await tx.query(
-        `UPDATE device SET
-           last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < to_timestamp($3 / 1000.0)
-                               THEN to_timestamp($3 / 1000.0) ELSE last_seen_at END,
-           clock_skew_ms = LEAST(GREATEST(round($2 - $3)::bigint, -2147483648), 2147483647)::int
-         WHERE id = $1`,
-        [batch.deviceId, lastSeen, batch.receivedAt],
-      );
-    }
+  /**
+   * The device was heard: last seen is when WE heard it (a reader with a slow clock is not
+   * offline); clock skew is the device's newest time minus our receive time (negative too while
+   * it replays a buffer).
+   */
+  async deviceSeen(tx: EntityManager, deviceId: string, deviceTime: number, receivedAt: number): Promise<void> {
+    await tx.query(
+      `UPDATE device SET
+         last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < to_timestamp($3 / 1000.0)
+                             THEN to_timestamp($3 / 1000.0) ELSE last_seen_at END,
+         clock_skew_ms = LEAST(GREATEST(round($2 - $3)::bigint, -2147483648), 2147483647)::int
+       WHERE id = $1`,
+      [deviceId, deviceTime, receivedAt],
+    );
   }
 
   /**

@@ -44,6 +44,22 @@ describe('partitioning by tag hash', () => {
     );
   });
 
+  it('tells the device’s newest read or heartbeat once, in the first part', () => {
+    const parts = splitIntoPartitions(
+      {
+        batchId: 'dev:b2',
+        deviceId: 'dev',
+        format: 'generic',
+        receivedAt: 9,
+        observations: ['A1', 'B2', 'C3', 'D4', 'E5'].map((tag, i) => read(tag, 100 + i)),
+        deviceSeenAt: 50,
+      },
+      4,
+    );
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.map((p) => p.deviceSeenAt)).toEqual([104, ...parts.slice(1).map(() => undefined)]);
+  });
+
   it('turns a heartbeat without reads into one job that carries the heartbeat time', () => {
     const parts = splitIntoPartitions(
       { batchId: 'dev:hb', deviceId: 'dev', format: 'zebra-iotc', receivedAt: 5, observations: [], deviceSeenAt: 4 },

@@ -45,8 +45,9 @@ export interface ObservationBatch {
   receivedAt: number;
   observations: TagObservation[];
   /**
-   * Epoch ms the device proved alive by a heartbeat or status event (for device health), when
-   * the batch carried one; a heartbeat-only batch has no observations but still updates it.
+   * Epoch ms (device clock) the device proved alive: its newest read or heartbeat in the accepted
+   * batch, carried by the batch's first part only (device health is written once per batch); a
+   * heartbeat-only batch has no observations but still updates it.
    */
   deviceSeenAt?: number;
 }
@@ -118,7 +119,8 @@ export function partBatchId(batchId: string, partition: number): string {
 /**
  * Splits one accepted batch into one job per non-empty partition, keeping each tag's reads
  * together and in their original order. A batch without reads (a heartbeat) becomes one job in
- * partition 0 so device health still sees it; the heartbeat time travels with the first part.
+ * partition 0 so device health still sees it; the device's newest read or heartbeat time travels
+ * with the first part.
  */
 export function splitIntoPartitions(
   batch: Omit<ObservationBatch, 'partition'>,
@@ -132,6 +134,9 @@ export function splitIntoPartitions(
     else groups.set(p, [o]);
   }
   if (groups.size === 0) groups.set(0, []);
+  // The device was alive at its newest read or heartbeat: the first part alone says so, once.
+  let alive = batch.deviceSeenAt ?? null;
+  for (const o of batch.observations) if (alive === null || o.seenAt > alive) alive = o.seenAt;
   const ordered = [...groups.keys()].sort((a, b) => a - b);
   return ordered.map((p, i) => ({
     batchId: partBatchId(batch.batchId, p),
@@ -140,6 +145,6 @@ export function splitIntoPartitions(
     format: batch.format,
     receivedAt: batch.receivedAt,
     observations: groups.get(p)!,
-    ...(i === 0 && batch.deviceSeenAt !== undefined ? { deviceSeenAt: batch.deviceSeenAt } : {}),
+    ...(i === 0 && alive !== null ? { deviceSeenAt: alive } : {}),
   }));
 }
