@@ -178,41 +178,35 @@ export class Itinerary {
         t = t1;
       }
     };
+    // Half the ride or climb is spent in the car or stairwell of each floor.
+    const ride = (floorId: string, link: SimZone) => {
+      const [x, y] = link.centroid;
+      this.stages.push({
+        t0: t,
+        t1: t + transitMs / 2,
+        floorId,
+        zoneId: link.id,
+        x0: x,
+        y0: y,
+        x1: x,
+        y1: y,
+        moving: true,
+      });
+      t += transitMs / 2;
+    };
     route.legs.forEach((leg, i) => {
       const points = leg.points;
       if (i > 0) {
         // Arrive on this floor in the lift car or stairwell, then walk out of it.
         const link = this.linkZoneNear(leg.floorId, points[0]);
-        this.stages.push({
-          t0: t,
-          t1: t + transitMs / 2,
-          floorId: leg.floorId,
-          zoneId: link.id,
-          x0: link.centroid[0],
-          y0: link.centroid[1],
-          x1: link.centroid[0],
-          y1: link.centroid[1],
-          moving: true,
-        });
-        t += transitMs / 2;
+        ride(leg.floorId, link);
         walk(leg.floorId, link.centroid, points[0], link);
       }
       for (let k = 1; k < points.length; k++) walk(leg.floorId, points[k - 1], points[k]);
       if (i < route.legs.length - 1) {
         const link = this.linkZoneNear(leg.floorId, points[points.length - 1]);
         walk(leg.floorId, points[points.length - 1], link.centroid, link);
-        this.stages.push({
-          t0: t,
-          t1: t + transitMs / 2,
-          floorId: leg.floorId,
-          zoneId: link.id,
-          x0: link.centroid[0],
-          y0: link.centroid[1],
-          x1: link.centroid[0],
-          y1: link.centroid[1],
-          moving: true,
-        });
-        t += transitMs / 2;
+        ride(leg.floorId, link);
       }
     });
     this.push({ t0: t, t1: t + this.dwell(), zone: target, x: spot[0], y: spot[1] });
