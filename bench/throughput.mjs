@@ -12,7 +12,7 @@
 // QUEUE_PREFIX, registers readers and gateways, then drives ingest from a separate load process
 // at stepped open-loop rates, watching the queue backlog, the domain events on Redis, the
 // ingest ledger, /proc CPU, and PostgreSQL's row counters. Writes bench/results/throughput.{json,md}.
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -528,6 +528,19 @@ async function peerStep(world, p, { rate, tags, seconds }) {
   };
 }
 
+/** The commit the backend was built from, and whether the working tree had uncommitted changes. */
+function gitSource() {
+  try {
+    const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+    const changed = git('status', '--porcelain', '--untracked-files=no', '--', 'backend')
+      .split('\n')
+      .filter(Boolean).length;
+    return { commit: git('rev-parse', '--short', 'HEAD'), uncommittedBackendFiles: changed };
+  } catch {
+    return null;
+  }
+}
+
 // --- main -------------------------------------------------------------------------------------
 
 const result = {
@@ -540,6 +553,7 @@ const result = {
     node: process.version,
     loadavg: loadavg().map((x) => round(x, 2)),
   },
+  source: gitSource(),
   config,
   wardtrack: { priming: [], steps: [], tagSweep: [] },
   peer: null,
