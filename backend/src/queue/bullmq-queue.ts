@@ -24,6 +24,26 @@ function connect(url: string): Redis {
   return new IORedis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
 }
 
+/** Longest ingest waits for one Redis command before it answers 503 (the reader keeps the batch and retries). */
+export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+
+/**
+ * Ingest's connection gives up quickly while Redis is down, so ingest answers 503 instead of
+ * holding requests until Redis returns: every command times out (a hung or SIGSTOPped server keeps
+ * the socket open and never answers), and commands waiting for a connection fail at each failed
+ * reconnect (maxRetriesPerRequest 0) rather than wait for Redis to come back. (At start-up they
+ * wait, within the timeout, for the first connection.) A command that timed out may still run
+ * later; the reader's re-send of that batch is then recognised as a duplicate.
+ */
+function connectProducer(url: string): Redis {
+  return new IORedis(url, {
+    maxRetriesPerRequest: 0,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    enableReadyCheck: true,
+    lazyConnect: false,
+  });
+}
+
 /** One BullMQ queue per partition: FIFO per partition, consumed by the partition's owner only. */
 export function partitionQueueName(partition: number): string {
   return `${OBSERVATION_QUEUE}-p${partition}`;
@@ -41,7 +61,7 @@ export class BullMqBatchQueue implements BatchQueue {
   private readonly queues: Queue<ObservationBatch>[];
 
   constructor(url: string, prefix: string, partitions: number) {
-    this.connection = connect(url);
+    this.connection = connectProducer(url);
     this.queues = Array.from(
       { length: partitions },
       (_, p) =>
