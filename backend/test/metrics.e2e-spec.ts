@@ -16,7 +16,8 @@ interface Sample {
 
 /**
  * A strict reader of the Prometheus text format (0.0.4): every line is a comment (# HELP / # TYPE),
- * blank, or `name{label="value",...} number`; anything else fails the test.
+ * blank, or `name{label="value",...} number`; anything else fails the test. NaN in any letter case,
+ * as Prometheus reads it (prom-client writes `Nan` for an event-loop histogram with no samples yet).
  */
 function parseExposition(text: string): Sample[] {
   const samples: Sample[] = [];
@@ -29,7 +30,10 @@ function parseExposition(text: string): Sample[] {
       continue;
     }
     if (/^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* /.test(line)) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?(?:\d+(?:\.\d+)?(?:e[+-]?\d+)?|NaN|\+Inf|-Inf))$/.exec(line);
+    const m =
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?(?:\d+(?:\.\d+)?(?:e[+-]?\d+)?|[Nn][Aa][Nn]|\+Inf|-Inf))$/.exec(
+        line,
+      );
     if (!m) throw new Error(`not a Prometheus exposition line: ${line}`);
     const labels: Record<string, string> = {};
     for (const pair of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
