@@ -117,6 +117,31 @@ export function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
+/** The ward's walls: between the rooms (x = 4, 8, 12 for y in 0..6) and along the corridor (y = 6). */
+const WALLS: readonly [number, number, number, number][] = [
+  [4, 0, 4, 6],
+  [8, 0, 8, 6],
+  [12, 0, 12, 6],
+  [0, 6, 16, 6],
+];
+
+/** Walls crossed by the straight line between two points of the ward. */
+export function wallsBetween(ax: number, ay: number, bx: number, by: number): number {
+  let walls = 0;
+  for (const [cx, cy, ex, ey] of WALLS) {
+    const dx = bx - ax;
+    const dy = by - ay;
+    const fx = ex - cx;
+    const fy = ey - cy;
+    const den = dx * fy - dy * fx;
+    if (den === 0) continue;
+    const t = ((cx - ax) * fy - (cy - ay) * fx) / den;
+    const u = ((cx - ax) * dy - (cy - ay) * dx) / den;
+    if (t > 0 && t < 1 && u >= 0 && u <= 1) walls++;
+  }
+  return walls;
+}
+
 export interface BeaconOptions {
   tx?: number;
   exponent?: number;
@@ -133,7 +158,8 @@ export interface BeaconOptions {
 
 /**
  * One second of BLE reads of a beacon at (x, y) on floor `floor` (0 or 1): every gateway of
- * both floors hears it with RSSI from the log-distance model (plus noise and loss if asked).
+ * both floors hears it with RSSI from the log-distance model with walls (plus noise and loss if
+ * asked), the engine's default radio model.
  */
 export function beaconSecond(
   tagId: string,
@@ -150,8 +176,10 @@ export function beaconSecond(
   for (const f of [0, 1] as const) {
     GATEWAY_POINTS.forEach(([gx, gy], i) => {
       if (o.loss !== undefined && random() < o.loss) return;
-      const d = Math.max(0.5, Math.hypot(gx - x, gy - y));
-      let rssi = tx - 10 * n * Math.log10(d) - (f === floor ? 0 : (o.floorLossDb ?? 20));
+      // Ceiling gateways 1.5 m above the tag; 3.5 dB per wall on the way.
+      const d = Math.max(1, Math.hypot(gx - x, gy - y, 1.5));
+      let rssi =
+        tx - 10 * n * Math.log10(d) - 3.5 * wallsBetween(gx, gy, x, y) - (f === floor ? 0 : (o.floorLossDb ?? 20));
       if (o.noiseDb) rssi += gaussian(random) * o.noiseDb;
       if (rssi < (o.sensitivity ?? -95)) return;
       out.push(ble(tagId, `G${f}-${i}`, Math.round(rssi), at + i * 7 + f * 3));

@@ -105,6 +105,8 @@ export interface EngineConfig {
   rfidHysteresisDb: number;
   /** ...for at least this long before the tag moves (minimum dwell). */
   rfidDwellMs: number;
+  /** RFID: a read counts this many dB less per second of age, so a zone that stopped reading the tag fades. */
+  rfidDecayDbPerS: number;
   /** BLE: how far back smoothed RSSI per gateway looks; older readings are forgotten. */
   bleWindowMs: number;
   /** BLE: the estimated zone must persist this long before the tag moves. */
@@ -138,6 +140,36 @@ export interface EngineConfig {
   bleMaxGateways: number;
   /** BLE: a new zone counts as evidence only when the estimate lies this far inside it, metres. */
   bleZoneMarginM: number;
+  /**
+   * BLE: 'model' scores candidate points of the floor against the path-loss model (with walls)
+   * and decides on zone probabilities; 'centroid' places the 1/d^2-weighted centroid of the
+   * strongest gateways into the zone it falls in.
+   */
+  blePositioning: 'model' | 'centroid';
+  /** BLE model: loss per wall (zone boundary) between gateway and tag, dB. */
+  bleWallLossDb: number;
+  /** BLE model: gateway mounting height above the tag, m. */
+  bleGatewayHeightM: number;
+  /** BLE model: spacing of the candidate points, m. */
+  bleGridM: number;
+  /** BLE model: gateways are predicted up to this far, m; candidates are sought within it of the strongest. */
+  bleRangeM: number;
+  /** BLE model: expected deviation of a smoothed reading from the model, dB. */
+  bleSigmaDb: number;
+  /** BLE: a gateway's smoothed signal is the median of its newest readings within the window, at most this many. */
+  bleReadingsPerGateway: number;
+  /** BLE: a beacon advertising slower than this is standing still... */
+  bleStillIntervalMs: number;
+  /** ...and then all its readings since it stopped count, up to this far back. */
+  bleStillWindowMs: number;
+  /** BLE model: candidate points are sought within this distance of the strongest gateway, m. */
+  bleSearchM: number;
+  /** BLE model: weight of "a gateway that should hear the beacon here did not" (0 ignores silence). */
+  bleSilenceWeight: number;
+  /** BLE model: zone probability from its points' likelihoods: 'area' sums them (big zones favoured), 'zone' averages them (every zone equally likely a priori). */
+  bleZonePrior: 'area' | 'zone';
+  /** BLE model: a zone challenges the current one when it is this many times more probable. */
+  bleZoneRatio: number;
   /** Confidence halves for every this long without a read (age = now - seenAt). */
   confidenceHalfLifeMs: number;
   /** BLE: positions are computed at grid instants that are multiples of this (a multiple of evalStepMs). */

@@ -122,7 +122,25 @@ describe(`${LocationEngine.name} (BLE)`, () => {
     expect(changes(burst)).toEqual([]);
   });
 
-  it('snaps an estimate that falls outside every zone into the nearest zone', () => {
+  it('keeps every BLE fix inside the polygon of its zone', () => {
+    const random = rng(3);
+    for (let i = 0; i < 20; i++) {
+      const engine = new LocationEngine(WARD);
+      const [x, y] = [0.3 + random() * 15.4, 0.3 + random() * 8.4];
+      walk(engine, [{ floor: 0, x, y, seconds: 3 }], T0, { noiseDb: 4, random });
+      const fix = engine.fixOf(BEACON)!;
+      const zone = WARD.zones.find((z) => z.id === fix.zoneId)!;
+      const xs = zone.polygon.map((p) => p[0]);
+      const ys = zone.polygon.map((p) => p[1]);
+
+      expect(fix.x).toBeGreaterThanOrEqual(Math.min(...xs));
+      expect(fix.x).toBeLessThanOrEqual(Math.max(...xs));
+      expect(fix.y).toBeGreaterThanOrEqual(Math.min(...ys));
+      expect(fix.y).toBeLessThanOrEqual(Math.max(...ys));
+    }
+  });
+
+  it('centroid positioning: snaps an estimate that falls outside every zone into the nearest zone', () => {
     // Gateways in a line outside the building: the estimate lands outside every polygon.
     const outside: EngineTopology = {
       ...WARD,
@@ -132,7 +150,7 @@ describe(`${LocationEngine.name} (BLE)`, () => {
         { deviceId: 'X3', floorId: 'F0', x: 10, y: -3 },
       ],
     };
-    const engine = new LocationEngine(outside);
+    const engine = new LocationEngine(outside, { blePositioning: 'centroid', bleMaxGateways: 2 });
     engine.ingest(
       [ble(BEACON, 'X1', -62, T0), ble(BEACON, 'X2', -70, T0 + 5), ble(BEACON, 'X3', -80, T0 + 9)],
       T0 + 1_000,

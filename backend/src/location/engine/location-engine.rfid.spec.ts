@@ -92,15 +92,39 @@ describe(`${LocationEngine.name} (RFID)`, () => {
     expect(zonesOf(feed(sut, reads))).toEqual(['A']);
   });
 
-  it('does not move for a challenger that leads for less than the minimum dwell', () => {
-    const burst = DEFAULT_ENGINE_CONFIG.rfidDwellMs - 500;
+  it('does not move for a faint challenger that leads for less than the minimum dwell', () => {
     const reads = [
-      ...readsOf(PUMP, 1, -55, T0, T0 + 20_000),
-      // B wins by far for a moment (someone carries the tag past the door), then is gone.
-      ...readsOf(PUMP, 2, -35, T0 + 5_000, T0 + 5_000 + burst),
+      ...readsOf(PUMP, 1, -55, T0, T0 + 5_000),
+      // The own antenna misses the tag for two seconds while the neighbour cross-reads it faintly.
+      ...readsOf(PUMP, 2, -72, T0 + 5_000, T0 + 7_000),
+      ...readsOf(PUMP, 1, -55, T0 + 7_000, T0 + 20_000),
     ];
 
     expect(zonesOf(feed(sut, reads))).toEqual(['A']);
+  });
+
+  it('moves for a faint challenger that keeps leading for the minimum dwell', () => {
+    const events = feed(sut, [
+      ...readsOf(PUMP, 1, -55, T0, T0 + 5_000),
+      ...readsOf(PUMP, 2, -72, T0 + 5_000, T0 + 15_000),
+    ]);
+
+    expect(zonesOf(events)).toEqual(['A', 'B']);
+  });
+
+  it('moves at once to a challenger read as strongly as the current zone was', () => {
+    // A reader cycling once a second: A until 5 s, then B from 6 s.
+    const cycle = (port: number, from: number, to: number) =>
+      readsOf(PUMP, port, -55, from, to).filter((r) => r.seenAt % 1_000 === 0);
+    feed(sut, cycle(1, T0, T0 + 5_250));
+    const events = sut.ingest(cycle(2, T0 + 6_000, T0 + 6_250), T0 + 6_000);
+
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'LocationChanged',
+        fix: expect.objectContaining({ zoneId: 'B', zoneSince: T0 + 6_000 }),
+      }),
+    ]);
   });
 
   it('moves a tag that really moved within 2 s, dating the stay change from when the evidence turned', () => {
@@ -120,11 +144,11 @@ describe(`${LocationEngine.name} (RFID)`, () => {
 
   it('confirms a move from the latest evidence when time passes without more reads (tick)', () => {
     feed(sut, readsOf(PUMP, 1, -50, T0, T0 + 5_000));
-    // Carried into B; B reads it clearly for 1.5 s, then the reader stops hearing it.
-    const events = sut.ingest(readsOf(PUMP, 2, -40, T0 + 5_000, T0 + 6_500), T0 + 6_500);
+    // Carried out of A's reach; B, next door, hears it faintly for 3 s, then nothing more comes.
+    const events = sut.ingest(readsOf(PUMP, 2, -70, T0 + 5_000, T0 + 8_000), T0 + 8_000);
     expect(zonesOf(events)).toEqual([]);
 
-    expect(zonesOf(sut.tick(T0 + 9_000))).toEqual(['B']);
+    expect(zonesOf(sut.tick(T0 + 12_000))).toEqual(['B']);
   });
 
   it('moves to a weaker zone once the current zone has no evidence left in the window', () => {

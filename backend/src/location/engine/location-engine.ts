@@ -1,6 +1,8 @@
+import { expectedReading, FloorModel } from './ble-model';
 import { confidenceAt, DEFAULT_ENGINE_CONFIG } from './engine.config';
 import type { EngineConfig, EngineObservation, EngineTopology, LocationEvent, TagFix } from './engine.types';
 import {
+  BLE_SEEN,
   CAND,
   CAND_SINCE,
   CONF,
@@ -27,8 +29,22 @@ import { CompiledTopology, type Placement, SIDE_INSIDE, SIDE_NONE, SIDE_OUTSIDE 
 /** Snapshots are kept at grid instants that are multiples of this many steps. */
 const SNAPSHOT_EVERY_STEPS = 4;
 
-/** BLE smoothing looks at up to this many of a gateway's newest readings within the window. */
-const READINGS_PER_GATEWAY = 7;
+/** Gateways do not report readings below about this, dBm. */
+const BLE_SENSITIVITY_DBM = -95;
+
+/** Candidate points are sought at least this far around the strongest gateway, m. */
+const CANDIDATE_MIN_RADIUS_M = 6;
+/** ...and out to this many times the range the strongest gateway's signal suggests (+ 3 m). */
+const CANDIDATE_RANGE_FACTOR = 1.5;
+
+/** A gateway's silence counts once the tag advertised this many times within the window. */
+const SILENT_AFTER_ADVERTISEMENTS = 5;
+
+/** Readings of one advertisement by several gateways fall within this of each other. */
+const ADVERTISEMENT_SPREAD_MS = 200;
+
+/** Upper bound of bleReadingsPerGateway (the scratch space per gateway). */
+const READINGS_PER_GATEWAY = 15;
 
 interface TimedEvent {
   at: number;
@@ -63,6 +79,7 @@ export class LocationEngine {
   private zoneAcc = new Float64Array(0);
   private zoneCount = new Int32Array(0);
   private zoneFirst = new Float64Array(0);
+  private zonePeak = new Float64Array(0);
   private zoneLast = new Float64Array(0);
   private portalIn = new Float64Array(0);
   private portalOut = new Float64Array(0);
@@ -75,6 +92,11 @@ export class LocationEngine {
   private gwSrc = new Int32Array(0);
   private gwRssi = new Float64Array(0);
   private gwDist = new Float64Array(0);
+  private gwReadings = new Int32Array(0);
+  private models: (FloorModel | undefined)[] = [];
+  private locals = new WeakMap<FloorModel, Int32Array>();
+  private pointCost = new Float64Array(0);
+  private heard = new Uint8Array(0);
   private readonly placement: Placement = { zone: -1, x: 0, y: 0, depth: 0 };
   private readonly clamp: Placement = { zone: -1, x: 0, y: 0, depth: 0 };
 
@@ -114,6 +136,7 @@ export class LocationEngine {
       tag.clearSnapshots();
     }
     this.topo = next;
+    this.models = [];
     this.sizeScratch();
   }
 
@@ -362,17 +385,20 @@ export class LocationEngine {
       if (s < 0 || topo.srcIsGateway[s] === 1) continue;
       const z = topo.srcZone[s];
       const rssi = Number.isNaN(tag.rssi[i]) ? cfg.rfidNullRssiDbm : tag.rssi[i];
-      const power = Math.pow(10, rssi / 10);
+      // Older reads count less (rfidDecayDbPerS): a zone that stopped reading the tag fades.
+      const power = Math.pow(10, (rssi - (cfg.rfidDecayDbPerS * (g - tag.times[i])) / 1000) / 10);
       if (count[z] === 0) {
-        this.zoneLast[z] = tag.times[i];
         touched[nTouched++] = z;
         acc[z] = 0;
+        this.zonePeak[z] = -Infinity;
+        this.zoneLast[z] = tag.times[i];
         this.portalIn[z] = 0;
         this.portalOut[z] = 0;
       }
       count[z]++;
       acc[z] += power;
       first[z] = tag.times[i];
+      if (rssi > this.zonePeak[z]) this.zonePeak[z] = rssi;
       const side = topo.srcSide[s];
       if (side !== SIDE_NONE && tag.times[i] > portalFrom) {
         anyPortal = true;
@@ -400,11 +426,17 @@ export class LocationEngine {
       this.place(tag, best, first[best], TECH_RFID);
     } else {
       const curE = count[cur] > 0 ? acc[cur] : -Infinity;
-      // A challenger leads only while it is still being read: a burst that ended does not count.
-      const recent = this.zoneLast[best] > g - Math.max(2 * cfg.evalStepMs, cfg.rfidDwellMs / 2);
-      const leader =
-        best !== cur && recent && (curE === -Infinity || bestE - curE >= cfg.rfidHysteresisDb) ? best : cur;
-      this.dwellStep(tag, leader, g, cfg.rfidDwellMs);
+      // A challenger leads only while it is still being read (within half the window): when the
+      // tag is no longer read at all, the last zones to fade do not take over.
+      const alive = this.zoneLast[best] > g - cfg.rfidWindowMs / 2;
+      const leader = best !== cur && alive && (curE === -Infinity || bestE - curE >= cfg.rfidHysteresisDb) ? best : cur;
+      // A challenger read about as strongly as the current zone was (its peak within the
+      // hysteresis of the current zone's peak) has clearly taken over: the tag moves at once.
+      // A faint one (a neighbour's cross-read while the tag's own antenna missed it) must keep
+      // leading for rfidDwellMs.
+      const strong =
+        leader !== cur && (curE === -Infinity || this.zonePeak[leader] >= this.zonePeak[cur] - cfg.rfidHysteresisDb);
+      this.dwellStep(tag, leader, g, strong ? 0 : cfg.rfidDwellMs);
       d[TECH] = TECH_RFID;
     }
     const z = d[ZONE];
@@ -461,15 +493,25 @@ export class LocationEngine {
     const cfg = this.config;
     const topo = this.topo;
     const d = tag.d;
-    const from = g - cfg.bleWindowMs;
+
+    // Nothing new since the last BLE decision: nothing to decide (a move needs fresh evidence).
+    let newest = hi;
+    while (newest >= tag.head && (tag.src[newest] < 0 || topo.srcIsGateway[tag.src[newest]] === 0)) newest--;
+    if (newest < tag.head) return;
+    if (d[ZONE] >= 0 && tag.times[newest] <= d[BLE_SEEN]) return;
+    d[BLE_SEEN] = tag.times[newest];
+    const from = this.bleWindowStart(tag, g, newest);
 
     // Per gateway, its newest readings within the window (up to READINGS_PER_GATEWAY); the
     // median of them is the gateway's smoothed signal, robust to outliers and missed packets.
     const slotOf = this.slotOf;
     const vals = this.gwVals;
     const cnt = this.gwCount;
-    const M = READINGS_PER_GATEWAY;
+    const M = Math.min(READINGS_PER_GATEWAY, cfg.bleReadingsPerGateway);
     let ng = 0;
+    // Distinct advertisements in the window (how many chances each gateway had to hear it).
+    let advertisements = 0;
+    let lastAdv = Infinity;
     for (let i = hi; i >= tag.head && tag.times[i] > from; i--) {
       const s = tag.src[i];
       if (s < 0 || topo.srcIsGateway[s] === 0) continue;
@@ -487,6 +529,10 @@ export class LocationEngine {
         vals[slot * M + c] = r;
         cnt[slot] = c + 1;
       }
+      if (lastAdv - tag.times[i] > ADVERTISEMENT_SPREAD_MS) {
+        advertisements++;
+        lastAdv = tag.times[i];
+      }
     }
     if (ng === 0) {
       d[CAND] = -1;
@@ -496,6 +542,7 @@ export class LocationEngine {
     for (let slot = 0; slot < ng; slot++) {
       slotOf[this.gwSrc[slot]] = -1;
       this.gwRssi[slot] = median(vals, slot * M, cnt[slot]);
+      this.gwReadings[slot] = cnt[slot];
     }
 
     // A first fix from one or two gateways waits a second for the others to be heard.
@@ -551,8 +598,14 @@ export class LocationEngine {
     }
     const floor = d[FLOOR];
 
-    // Position on that floor from its strongest gateways: log-distance ranges, 1/d^2 weights.
     const tx = Number.isNaN(tag.txPower) ? cfg.defaultTxPower : tag.txPower;
+    if (
+      cfg.blePositioning === 'model' &&
+      this.decideByModel(tag, floor, ng, tx, g, hi, from, floorChanged, advertisements)
+    )
+      return;
+
+    // Position on that floor from its strongest gateways: log-distance ranges, 1/d^2 weights.
     const k = this.strongestOnFloor(floor, ng, cfg.bleMaxGateways);
     if (k === 0) {
       d[CAND] = -1;
@@ -609,6 +662,234 @@ export class LocationEngine {
     d[CONF] = bleConfidence(k, spread, depth, inZone);
   }
 
+  /**
+   * Where the BLE window starts. Beacons advertise faster while moving (about 1 Hz) than while
+   * still (every few seconds): while the tag advertises slowly, it has been standing since its
+   * last quick advertisement, and every reading since then (up to bleStillWindowMs) describes the
+   * same spot; otherwise only the last bleWindowMs do.
+   */
+  private bleWindowStart(tag: TagState, g: number, newest: number): number {
+    const cfg = this.config;
+    const topo = this.topo;
+    const short = g - cfg.bleWindowMs;
+    const long = g - cfg.bleStillWindowMs;
+    let adv = tag.times[newest];
+    let stillFrom = adv;
+    for (let i = newest - 1; i >= tag.head && tag.times[i] > long; i--) {
+      const s = tag.src[i];
+      if (s < 0 || topo.srcIsGateway[s] === 0) continue;
+      const t = tag.times[i];
+      // Readings of one advertisement by several gateways carry (nearly) the same time.
+      if (adv - t <= ADVERTISEMENT_SPREAD_MS) continue;
+      if (adv - t < cfg.bleStillIntervalMs) break;
+      adv = t;
+      stillFrom = t;
+    }
+    if (stillFrom === tag.times[newest]) return short;
+    return Math.max(long, Math.min(short, stillFrom - ADVERTISEMENT_SPREAD_MS));
+  }
+
+  /**
+   * Model-based BLE decision: every candidate point of the floor (a grid inside its zones) is
+   * scored by how well the path-loss model (distance and walls) predicts the smoothed signal of
+   * each gateway heard; the scores give each zone a posterior probability. The zone decision uses
+   * those probabilities (hysteresis as a ratio, then the dwell); the point is the probability-
+   * weighted mean of the decided zone's points. False when the floor has no candidate points.
+   */
+  private decideByModel(
+    tag: TagState,
+    floor: number,
+    ng: number,
+    tx: number,
+    g: number,
+    hi: number,
+    from: number,
+    floorChanged: boolean,
+    advertisements: number,
+  ): boolean {
+    const cfg = this.config;
+    const topo = this.topo;
+    const d = tag.d;
+    const model = this.floorModel(floor);
+    if (model.pointCount === 0) return false;
+    const G = model.gateways.length;
+    const local = this.localOf(model);
+    const heard = this.heard.length >= G ? this.heard : (this.heard = new Uint8Array(G * 2));
+    for (let i = 0; i < ng; i++) {
+      const l = local[this.gwSrc[i]];
+      if (l >= 0) heard[l] = 1;
+    }
+    const k = this.strongestOnFloor(floor, ng, cfg.bleMaxGateways);
+    if (k === 0) {
+      heard.fill(0, 0, G);
+      return false;
+    }
+    // The reference is the strongest gateway that heard the tag more than once, if any: a single
+    // wild reading (a reflection) must not decide where to look.
+    let r0 = 0;
+    while (r0 < k && this.gwReadings[r0] < 2) r0++;
+    if (r0 === k) r0 = 0;
+    const ref = local[this.gwSrc[r0]];
+    const cand = model.near[ref];
+    if (cand === undefined || cand.length === 0) {
+      heard.fill(0, 0, G);
+      return false;
+    }
+    // Candidates: points around the strongest gateway, within a few times the range its
+    // signal suggests (a strong signal means the tag is close to it).
+    const range = Math.sqrt(
+      Math.max(
+        0,
+        Math.pow(10, (2 * (tx - this.gwRssi[r0])) / (10 * cfg.pathLossExponent)) - cfg.bleGatewayHeightM ** 2,
+      ),
+    );
+    const radius = Math.min(cfg.bleSearchM, Math.max(CANDIDATE_MIN_RADIUS_M, CANDIDATE_RANGE_FACTOR * range + 3));
+    const nearDist = model.nearDist[ref];
+    let nc = 0;
+    while (nc < cand.length && nearDist[nc] <= radius) nc++;
+    if (nc === 0) nc = 1;
+    const defaultTx = tx === cfg.defaultTxPower;
+
+    // Score every candidate point near the strongest gateway (robust: Huber loss on residuals).
+    const sigma = cfg.bleSigmaDb;
+    const costs = this.pointCost;
+    let minCost = Infinity;
+    for (let j = 0; j < nc; j++) {
+      const base = cand[j] * G;
+      let cost = 0;
+      for (let i = 0; i < k; i++) {
+        const l = local[this.gwSrc[i]];
+        // Only readings above the sensitivity floor are reported: a weak gateway's readings are
+        // biased upwards, so compare with what it would report on average, not the model's mean.
+        let predicted = model.expected[base + l];
+        if (!defaultTx) {
+          const loss = model.loss[base + l];
+          predicted = expectedReading(
+            Number.isNaN(loss) ? BLE_SENSITIVITY_DBM - 10 : tx - loss,
+            sigma,
+            BLE_SENSITIVITY_DBM,
+          );
+        }
+        const r = Math.abs(this.gwRssi[i] - predicted) / sigma;
+        cost += r <= 2 ? (r * r) / 2 : 2 * r - 2;
+      }
+      // Silence is evidence too: a gateway that should hear a beacon here missed every one of
+      // several advertisements (with a few, all can be lost by chance).
+      const p = cand[j];
+      if (advertisements >= SILENT_AFTER_ADVERTISEMENTS)
+        for (let a = model.audibleStart[p]; a < model.audibleStart[p + 1]; a++) {
+          const l = model.audible[a];
+          if (heard[l] === 1) continue;
+          const r = (tx - model.loss[base + l] - BLE_SENSITIVITY_DBM) / sigma;
+          if (r > 0) cost += cfg.bleSilenceWeight * (r <= 2 ? (r * r) / 2 : 2 * r - 2);
+        }
+      costs[j] = cost;
+      if (cost < minCost) minCost = cost;
+    }
+    // Posterior per zone (uniform prior over the floor area): sum of exp(-cost) of its points.
+    const post = this.zoneAcc;
+    const zx = this.zoneFirst;
+    const zy = this.zonePeak;
+    const count = this.zoneCount;
+    const touched = this.zoneTouched;
+    let nTouched = 0;
+    let total = 0;
+    for (let j = 0; j < nc; j++) {
+      const p = cand[j];
+      const z = model.pzone[p];
+      // Points far less likely than the best add nothing measurable.
+      if (costs[j] - minCost > 20) continue;
+      const w = Math.exp(minCost - costs[j]);
+      if (count[z] === 0) {
+        touched[nTouched++] = z;
+        post[z] = 0;
+        zx[z] = 0;
+        zy[z] = 0;
+      }
+      count[z]++;
+      post[z] += w;
+      zx[z] += w * model.px[p];
+      zy[z] += w * model.py[p];
+      total += w;
+    }
+    if (cfg.bleZonePrior === 'zone') {
+      // Every zone equally likely a priori: a zone's probability is its points' mean likelihood.
+      total = 0;
+      for (let t = 0; t < nTouched; t++) {
+        const z = touched[t];
+        const n = count[z];
+        post[z] /= n;
+        zx[z] /= n;
+        zy[z] /= n;
+        total += post[z];
+      }
+    }
+    let best = touched[0];
+    for (let t = 1; t < nTouched; t++) {
+      const z = touched[t];
+      if (post[z] > post[best] || (post[z] === post[best] && topo.zones[z].id < topo.zones[best].id)) best = z;
+    }
+
+    const cur = d[ZONE];
+    if (cur < 0 || floorChanged || topo.zones[cur].floor !== floor) {
+      this.place(tag, best, cur < 0 ? tag.times[this.firstInWindow(tag, hi, from)] : g, TECH_BLE);
+    } else {
+      const curPost = count[cur] > 0 ? post[cur] : 0;
+      const leader = best !== cur && post[best] >= cfg.bleZoneRatio * curPost ? best : cur;
+      this.dwellStep(tag, leader, g, cfg.bleDwellMs);
+      d[TECH] = TECH_BLE;
+    }
+    const z = d[ZONE];
+    if (count[z] > 0 && post[z] > 0) {
+      d[X] = zx[z] / post[z];
+      d[Y] = zy[z] / post[z];
+      d[CONF] = (post[z] / total) * Math.min(1, k / 3);
+    } else {
+      // The decided zone is out of the candidates' reach (a move pending): keep its last point.
+      const c = this.clamp;
+      topo.clampInto(z, d[X], d[Y], c);
+      d[X] = c.x;
+      d[Y] = c.y;
+      d[CONF] = 0;
+    }
+    for (let t = 0; t < nTouched; t++) count[touched[t]] = 0;
+    heard.fill(0, 0, G);
+    return true;
+  }
+
+  private floorModel(floor: number): FloorModel {
+    let model = this.models[floor];
+    if (model === undefined) {
+      const c = this.config;
+      model = new FloorModel(this.topo, floor, {
+        pathLossExponent: c.pathLossExponent,
+        wallLossDb: c.bleWallLossDb,
+        heightM: c.bleGatewayHeightM,
+        gridM: c.bleGridM,
+        rangeM: c.bleRangeM,
+        searchM: c.bleSearchM,
+        audibleLossDb: c.defaultTxPower - BLE_SENSITIVITY_DBM - 15,
+        defaultTxPower: c.defaultTxPower,
+        sigmaDb: c.bleSigmaDb,
+        sensitivityDbm: BLE_SENSITIVITY_DBM,
+      });
+      this.models[floor] = model;
+      if (this.pointCost.length < model.pointCount) this.pointCost = new Float64Array(model.pointCount);
+    }
+    return model;
+  }
+
+  /** Source -> local gateway index of the model (built once per model). */
+  private localOf(model: FloorModel): Int32Array {
+    let local = this.locals.get(model);
+    if (local === undefined) {
+      local = new Int32Array(this.topo.sourceCount).fill(-1);
+      model.gateways.forEach((s, i) => (local![s] = i));
+      this.locals.set(model, local);
+    }
+    return local;
+  }
+
   /** Moves the gateways of `floor` to the front of gw*, strongest first; returns how many (<= max). */
   private strongestOnFloor(floor: number, ng: number, max: number): number {
     const topo = this.topo;
@@ -619,6 +900,7 @@ export class LocationEngine {
     for (let i = 0; i < ng; i++) {
       const s = src[i];
       const r = rssi[i];
+      const n = this.gwReadings[i];
       if (topo.srcFloor[s] !== floor) continue;
       let j: number;
       if (k < max) j = k++;
@@ -627,10 +909,12 @@ export class LocationEngine {
       while (j > 0 && rssi[j - 1] < r) {
         src[j] = src[j - 1];
         rssi[j] = rssi[j - 1];
+        this.gwReadings[j] = this.gwReadings[j - 1];
         j--;
       }
       src[j] = s;
       rssi[j] = r;
+      this.gwReadings[j] = n;
     }
     return k;
   }
@@ -764,7 +1048,7 @@ export class LocationEngine {
   /** How much history a tag keeps: the longest window, reachable from the oldest instant a late read can rewrite. */
   private retainMs(): number {
     const c = this.config;
-    return this.windowMax() + c.lateWindowMs + c.evalStepMs * (SNAPSHOT_EVERY_STEPS + 1);
+    return Math.max(this.windowMax(), c.bleStillWindowMs) + c.lateWindowMs + c.evalStepMs * (SNAPSHOT_EVERY_STEPS + 1);
   }
 
   private gridCeil(t: number): number {
@@ -782,6 +1066,7 @@ export class LocationEngine {
     this.zoneAcc = new Float64Array(zones);
     this.zoneCount = new Int32Array(zones);
     this.zoneFirst = new Float64Array(zones);
+    this.zonePeak = new Float64Array(zones);
     this.zoneLast = new Float64Array(zones);
     this.portalIn = new Float64Array(zones);
     this.portalOut = new Float64Array(zones);
@@ -795,6 +1080,7 @@ export class LocationEngine {
     this.gwSrc = new Int32Array(sources);
     this.gwRssi = new Float64Array(sources);
     this.gwDist = new Float64Array(sources);
+    this.gwReadings = new Int32Array(sources);
   }
 }
 

@@ -24,7 +24,9 @@ export const PORTAL_SIDE = 13;
 export const PORTAL_TIME = 14;
 /** The last grid instant evaluated: every decision up to it has been taken. */
 export const GRID = 15;
-export const D_SIZE = 16;
+/** Newest BLE read taken into account by the last BLE decision. */
+export const BLE_SEEN = 16;
+export const D_SIZE = 17;
 
 export const TECH_RFID = 0;
 export const TECH_BLE = 1;
@@ -43,6 +45,7 @@ export function resetDecision(d: Float64Array, grid: number): void {
   d[SEEN_AT] = -Infinity;
   d[TECH] = TECH_RFID;
   d[PORTAL_TIME] = -Infinity;
+  d[BLE_SEEN] = -Infinity;
   d[GRID] = grid;
 }
 
