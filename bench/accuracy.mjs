@@ -1,7 +1,9 @@
 // Room-level accuracy of the location engine against ground truth, next to a naive
 // strongest-RSSI baseline fed the same observations.
 //
-//   npm run bench:accuracy      (SEEDS=3 HOURS=1 BLE_TAGS=300 by default)
+//   npm run bench:accuracy      (SEEDS=3 HOURS=1 BLE_TAGS=300 SETTINGS=noisy,clean WORKERS=2 by default)
+//
+// Each scenario runs in its own worker thread, WORKERS (default: min(2, CPUs)) at a time.
 //
 // Scenarios: the simulated demo hospital (backend/src/simulator, docs/simulator.md) for each seed
 // in the `noisy` and `clean` radio settings, and the real BLE track of the Danis TETAM dataset
@@ -13,6 +15,7 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -166,6 +169,8 @@ function runHospital(setting, seed) {
     observations,
     engineUsPerObservation: (engineMs * 1000) / observations,
     wallSeconds: wallMs / 1000,
+    // Raw counts for the pooled summary over seeds (not written to the JSON).
+    _raw: {},
   };
   for (const system of ['engine', 'baseline']) {
     for (const tech of ['rfid', 'ble']) {
@@ -242,7 +247,7 @@ function runHospital(setting, seed) {
         ttcP90S: percentile(ttcs, 0.9),
       };
       // Raw counts for the pooled summary over seeds (not written to the JSON).
-      Object.defineProperty(result[`${system}.${tech}`], 'raw', { value: { ...m, ttcs }, enumerable: false });
+      result._raw[`${system}.${tech}`] = { ...m, ttcs };
     }
   }
   return result;
@@ -250,7 +255,7 @@ function runHospital(setting, seed) {
 
 /** All seeds of one setting pooled: accuracies over all samples, percentiles over all moves. */
 function pooled(runs, key) {
-  const raws = runs.map((r) => r[key].raw);
+  const raws = runs.map((r) => r._raw[key]);
   const sum = (f) => raws.reduce((a, m) => a + f(m), 0);
   const dwellSamples = sum((m) => m.dwellSamples);
   const ttcs = raws.flatMap((m) => m.ttcs).sort((a, b) => a - b);
@@ -391,37 +396,63 @@ function engineVersion() {
   }
 }
 
-const results = {
-  generatedAt: new Date().toISOString(),
-  engineVersion: engineVersion(),
-  cpus: cpus().length,
-  node: process.version,
-  hours: HOURS,
-  bleTags: BLE_TAGS,
-  seeds: SEEDS,
-  targets: TARGETS,
-  hospital: [],
-  danis: null,
-};
-const md = [
-  '# Location accuracy (`npm run bench:accuracy`)',
-  '',
-  `Generated ${results.generatedAt} on ${results.cpus} CPUs, Node ${process.version}. Simulated demo hospital: ${BLE_TAGS} BLE tags and the ${RFID_ASSETS.length} RFID-tagged demo assets, ${HOURS} simulated hour(s) per run, dwell 1-10 min, walking ~1.2 m/s; radio settings and movement model in docs/simulator.md. Accuracy is sampled every simulated second after a ${WARMUP_S} s warm-up; "dwell" = while the tag truly stands still. Engine = \`LocationEngine\` (${results.engineVersion}) with its default configuration; baseline = strongest single reading in the last second.`,
-  '',
-  'Targets (noisy setting): RFID >= 99% by dwell time, p90 time to correct zone <= 2 s; BLE >= 95% room-level by dwell time, <= 1 false room change per stationary tag-hour, p90 time to correct room <= 5 s; better than the baseline everywhere.',
-  '',
-  'Definitions. Room accuracy (dwell): share of 1-s samples, while the tag truly stands still, in which the reported zone is the true zone (for RFID: the last zone with an antenna the tag truly entered — what a perfect RFID system can know; no fix or a lost fix counts as wrong). False change: a change of the reported zone while the tag stands still, except the first change into its true zone after it entered it. Time to correct zone: from the moment the tag truly entered the zone it is then left in, to the first 1-s sample reporting that zone (1 s resolution); a move never reported before the tag leaves again counts as slower than any other ("never" when it decides the percentile).',
-  '',
-  '| setting | seed | tech | system | room acc. (dwell) | room acc. (all time) | floor acc. (dwell) | false changes / stationary tag-h | time to correct zone p50 / p90 | moves (never found) |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-];
+async function main() {
+  const results = {
+    generatedAt: new Date().toISOString(),
+    engineVersion: engineVersion(),
+    cpus: cpus().length,
+    node: process.version,
+    hours: HOURS,
+    bleTags: BLE_TAGS,
+    seeds: SEEDS,
+    targets: TARGETS,
+    hospital: [],
+    danis: null,
+  };
+  const md = [
+    '# Location accuracy (`npm run bench:accuracy`)',
+    '',
+    `Generated ${results.generatedAt} on ${results.cpus} CPUs, Node ${process.version}. Simulated demo hospital: ${BLE_TAGS} BLE tags and the ${RFID_ASSETS.length} RFID-tagged demo assets, ${HOURS} simulated hour(s) per run, dwell 1-10 min, walking ~1.2 m/s; radio settings and movement model in docs/simulator.md. Accuracy is sampled every simulated second after a ${WARMUP_S} s warm-up; "dwell" = while the tag truly stands still. Engine = \`LocationEngine\` (${results.engineVersion}) with its default configuration; baseline = strongest single reading in the last second.`,
+    '',
+    'Targets (noisy setting): RFID >= 99% by dwell time, p90 time to correct zone <= 2 s; BLE >= 95% room-level by dwell time, <= 1 false room change per stationary tag-hour, p90 time to correct room <= 5 s; better than the baseline everywhere.',
+    '',
+    'Definitions. Room accuracy (dwell): share of 1-s samples, while the tag truly stands still, in which the reported zone is the true zone (for RFID: the last zone with an antenna the tag truly entered — what a perfect RFID system can know; no fix or a lost fix counts as wrong). False change: a change of the reported zone while the tag stands still, except the first change into its true zone after it entered it. Time to correct zone: from the moment the tag truly entered the zone it is then left in, to the first 1-s sample reporting that zone (1 s resolution); a move never reported before the tag leaves again counts as slower than any other ("never" when it decides the percentile).',
+    '',
+    '| setting | seed | tech | system | room acc. (dwell) | room acc. (all time) | floor acc. (dwell) | false changes / stationary tag-h | time to correct zone p50 / p90 | moves (never found) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
 
-for (const setting of SETTINGS) {
-  for (let seed = 1; seed <= SEEDS; seed++) {
-    const r = runHospital(setting, seed);
+  // One scenario per worker thread, as many at once as there are cores (two by default).
+  const scenarios = SETTINGS.flatMap((setting) => Array.from({ length: SEEDS }, (_, i) => ({ setting, seed: i + 1 })));
+  const parallel = Math.max(1, Number(process.env.WORKERS ?? Math.min(2, cpus().length)));
+  const done = new Array(scenarios.length);
+  let nextScenario = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, scenarios.length) }, async () => {
+      while (nextScenario < scenarios.length) {
+        const i = nextScenario++;
+        done[i] = await new Promise((resolveRun, rejectRun) => {
+          const worker = new Worker(fileURLToPath(import.meta.url), { workerData: scenarios[i] });
+          worker.once('message', resolveRun);
+          worker.once('error', rejectRun);
+          worker.once(
+            'exit',
+            (code) =>
+              code !== 0 &&
+              rejectRun(new Error(`scenario ${scenarios[i].setting}/${scenarios[i].seed} exited with ${code}`)),
+          );
+        });
+        console.log(
+          `  finished ${scenarios[i].setting} seed ${scenarios[i].seed} in ${done[i].wallSeconds.toFixed(1)} s`,
+        );
+      }
+    }),
+  );
+  for (const r of done) {
+    const { setting, seed } = r;
     results.hospital.push(r);
     console.log(
-      `\n== hospital ${setting} seed ${seed}: ${r.observations} observations, ${r.wallSeconds.toFixed(1)} s wall, engine ${r.engineUsPerObservation.toFixed(2)} us/observation`,
+      `\n== hospital ${setting} seed ${seed}: ${r.observations} observations, ${r.wallSeconds.toFixed(1)} s wall, engine ${r.engineUsPerObservation.toFixed(2)} us/observation (wall clock, ingest + tick)`,
     );
     for (const tech of ['rfid', 'ble']) {
       for (const system of ['engine', 'baseline']) {
@@ -439,68 +470,74 @@ for (const setting of SETTINGS) {
       );
     }
   }
-}
 
-const summary = [
-  '## Summary (seeds pooled)',
-  '',
-  '| setting | tech | system | room acc. (dwell) | floor acc. (dwell) | false changes / stationary tag-h | time to correct zone p50 / p90 | targets (noisy) |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- |',
-];
-results.summary = [];
-console.log('\n== summary, seeds pooled');
-for (const setting of SETTINGS) {
-  const runs = results.hospital.filter((r) => r.setting === setting);
-  for (const tech of ['rfid', 'ble']) {
-    const t = TARGETS[tech];
-    for (const system of ['engine', 'baseline']) {
-      const f = pooled(runs, `${system}.${tech}`);
-      const met =
-        f.dwellAccuracy >= t.dwellAccuracy &&
-        (t.falseChangesPerTagHour === undefined || f.falseChangesPerTagHour <= t.falseChangesPerTagHour) &&
-        f.ttcP90S <= t.ttcP90S;
-      const verdict = system === 'engine' && setting === 'noisy' ? (met ? 'met' : 'NOT met') : '';
-      results.summary.push({ setting, tech, system, ...f, targetsMet: verdict === '' ? null : met });
-      console.log(
-        `${setting.padEnd(5)} ${tech.padEnd(4)} ${system.padEnd(8)} room(dwell) ${pct(f.dwellAccuracy).padStart(7)}  floor ${pct(f.floorAccuracy).padStart(7)}  false/tag-h ${num(f.falseChangesPerTagHour).padStart(6)}  ttc p50 ${sec(f.ttcP50S)} p90 ${sec(f.ttcP90S)}  ${verdict}`,
-      );
-      summary.push(
-        `| ${setting} | ${tech.toUpperCase()} | ${system} | ${pct(f.dwellAccuracy)} | ${pct(f.floorAccuracy)} | ${num(f.falseChangesPerTagHour)} | ${sec(f.ttcP50S)} / ${sec(f.ttcP90S)} | ${verdict} |`,
-      );
+  const summary = [
+    '## Summary (seeds pooled)',
+    '',
+    '| setting | tech | system | room acc. (dwell) | floor acc. (dwell) | false changes / stationary tag-h | time to correct zone p50 / p90 | targets (noisy) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  results.summary = [];
+  console.log('\n== summary, seeds pooled');
+  for (const setting of SETTINGS) {
+    const runs = results.hospital.filter((r) => r.setting === setting);
+    for (const tech of ['rfid', 'ble']) {
+      const t = TARGETS[tech];
+      for (const system of ['engine', 'baseline']) {
+        const f = pooled(runs, `${system}.${tech}`);
+        const met =
+          f.dwellAccuracy >= t.dwellAccuracy &&
+          (t.falseChangesPerTagHour === undefined || f.falseChangesPerTagHour <= t.falseChangesPerTagHour) &&
+          f.ttcP90S <= t.ttcP90S;
+        const verdict = system === 'engine' && setting === 'noisy' ? (met ? 'met' : 'NOT met') : '';
+        results.summary.push({ setting, tech, system, ...f, targetsMet: verdict === '' ? null : met });
+        console.log(
+          `${setting.padEnd(5)} ${tech.padEnd(4)} ${system.padEnd(8)} room(dwell) ${pct(f.dwellAccuracy).padStart(7)}  floor ${pct(f.floorAccuracy).padStart(7)}  false/tag-h ${num(f.falseChangesPerTagHour).padStart(6)}  ttc p50 ${sec(f.ttcP50S)} p90 ${sec(f.ttcP90S)}  ${verdict}`,
+        );
+        summary.push(
+          `| ${setting} | ${tech.toUpperCase()} | ${system} | ${pct(f.dwellAccuracy)} | ${pct(f.floorAccuracy)} | ${num(f.falseChangesPerTagHour)} | ${sec(f.ttcP50S)} / ${sec(f.ttcP90S)} | ${verdict} |`,
+        );
+      }
     }
   }
-}
-// The summary goes first, before the per-seed table.
-md.splice(8, 0, ...summary, '', '## Per seed', '');
+  // The summary goes first, before the per-seed table.
+  md.splice(8, 0, ...summary, '', '## Per seed', '');
 
-md.push('', '## Real data: Danis TETAM BLE track (straight_01, 12 receivers, camera ground truth)', '');
-if (existsSync(join(DANIS, 'trk/straight_01_all_sensors.mbd'))) {
-  const d = runDanis();
-  results.danis = d;
-  console.log(`\n== Danis TETAM straight_01: ${d.reads} reads over ${d.durationS.toFixed(0)} s`);
-  md.push(
-    `${d.reads} reads over ${d.durationS.toFixed(0)} s, sampled every second after 2 s. Quadrant zones split at x = 9.5 m and y = 9.25 m. Baseline position = the strongest receiver's position.`,
-    '',
-    '| system | position error median / p75 / p90 | quadrant accuracy | false zone changes |',
-    '| --- | --- | --- | --- |',
-  );
-  for (const system of ['engine', 'baseline']) {
-    const f = d[system];
-    console.log(
-      `${system.padEnd(8)} error median ${num(f.errorMedianM)} m p75 ${num(f.errorP75M)} m p90 ${num(f.errorP90M)} m  quadrant ${pct(f.quadrantAccuracy)}  false zone changes ${f.falseZoneChanges} (${f.samples} samples)`,
-    );
+  md.push('', '## Real data: Danis TETAM BLE track (straight_01, 12 receivers, camera ground truth)', '');
+  if (existsSync(join(DANIS, 'trk/straight_01_all_sensors.mbd'))) {
+    const d = runDanis();
+    results.danis = d;
+    console.log(`\n== Danis TETAM straight_01: ${d.reads} reads over ${d.durationS.toFixed(0)} s`);
     md.push(
-      `| ${system} | ${num(f.errorMedianM)} / ${num(f.errorP75M)} / ${num(f.errorP90M)} m | ${pct(f.quadrantAccuracy)} | ${f.falseZoneChanges} |`,
+      `${d.reads} reads over ${d.durationS.toFixed(0)} s, sampled every second after 2 s. Quadrant zones split at x = 9.5 m and y = 9.25 m. Baseline position = the strongest receiver's position.`,
+      '',
+      '| system | position error median / p75 / p90 | quadrant accuracy | false zone changes |',
+      '| --- | --- | --- | --- |',
     );
+    for (const system of ['engine', 'baseline']) {
+      const f = d[system];
+      console.log(
+        `${system.padEnd(8)} error median ${num(f.errorMedianM)} m p75 ${num(f.errorP75M)} m p90 ${num(f.errorP90M)} m  quadrant ${pct(f.quadrantAccuracy)}  false zone changes ${f.falseZoneChanges} (${f.samples} samples)`,
+      );
+      md.push(
+        `| ${system} | ${num(f.errorMedianM)} / ${num(f.errorP75M)} / ${num(f.errorP90M)} m | ${pct(f.quadrantAccuracy)} | ${f.falseZoneChanges} |`,
+      );
+    }
+  } else {
+    const msg = `skipped: ${DANIS} not found (the real-data scenario needs the Danis TETAM dataset beside the checkout)`;
+    console.log(`\n== Danis TETAM ${msg}`);
+    results.danis = { skipped: msg };
+    md.push(msg);
   }
-} else {
-  const msg = `skipped: ${DANIS} not found (the real-data scenario needs the Danis TETAM dataset beside the checkout)`;
-  console.log(`\n== Danis TETAM ${msg}`);
-  results.danis = { skipped: msg };
-  md.push(msg);
+
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  writeFileSync(
+    join(root, 'bench/results/accuracy.json'),
+    JSON.stringify(results, (k, v) => (k === '_raw' ? undefined : v), 2) + '\n',
+  );
+  writeFileSync(join(root, 'bench/results/accuracy.md'), md.join('\n') + '\n');
+  console.log('\nwrote bench/results/accuracy.json and bench/results/accuracy.md');
 }
 
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, 'bench/results/accuracy.json'), JSON.stringify(results, null, 2) + '\n');
-writeFileSync(join(root, 'bench/results/accuracy.md'), md.join('\n') + '\n');
-console.log('\nwrote bench/results/accuracy.json and bench/results/accuracy.md');
+if (isMainThread) await main();
+else parentPort.postMessage(runHospital(workerData.setting, workerData.seed));
