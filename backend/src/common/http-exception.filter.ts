@@ -57,6 +57,20 @@ export class HttpExceptionFilter implements ExceptionFilter {
         message: exception.message,
         requestId: String(request.id),
       };
+    } else if (isDatabaseUnavailable(exception)) {
+      // The database is restarting or unreachable: "try again shortly", not a server bug.
+      request.log.warn({ err: (exception as Error).message }, 'database unavailable');
+      exception = new RetryLaterException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'Database unavailable; nothing was changed, retry',
+        DATABASE_RETRY_AFTER_S,
+      );
+      body = {
+        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+        error: 'Service Unavailable',
+        message: 'Database unavailable; nothing was changed, retry',
+        requestId: String(request.id),
+      };
     } else {
       request.log.error({ err: exception }, 'unhandled error');
       body = {
@@ -83,6 +97,40 @@ export class HttpExceptionFilter implements ExceptionFilter {
     void reply.status(200).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(this.indexHtml);
     return true;
   }
+}
+
+const DATABASE_RETRY_AFTER_S = 5;
+
+/** Network errors and PostgreSQL's "cannot connect now" / "admin shutdown" family. */
+const DB_DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+]);
+const DB_DOWN_MESSAGES = [
+  'Connection terminated',
+  'the database system is starting up',
+  'the database system is shutting down',
+  'timeout exceeded when trying to connect',
+  'Connection is closed',
+];
+
+/** An error meaning PostgreSQL is unreachable for now (a restart, a fail-over), from pg or TypeORM. */
+export function isDatabaseUnavailable(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const err = e as { code?: unknown; message?: unknown; driverError?: unknown };
+  if (typeof err.code === 'string' && DB_DOWN_CODES.has(err.code)) return true;
+  const message = typeof err.message === 'string' ? err.message : '';
+  if (DB_DOWN_MESSAGES.some((m) => message.includes(m))) return true;
+  return err.driverError !== undefined && err.driverError !== e && isDatabaseUnavailable(err.driverError);
 }
 
 function isFastifyError(e: unknown): e is { statusCode: number; message: string; code: string } {

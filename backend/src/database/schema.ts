@@ -16,6 +16,7 @@ import { UserScope1764900000000 } from './migrations/1764900000000-UserScope';
 import { OidcSignIn1765000000000 } from './migrations/1765000000000-OidcSignIn';
 import { LocationEngine1765100000000 } from './migrations/1765100000000-LocationEngine';
 import { Retention1765200000000 } from './migrations/1765200000000-Retention';
+import { StayIdempotence1765300000000 } from './migrations/1765300000000-StayIdempotence';
 
 /** Every entity, listed explicitly (no glob loading: it breaks under bundlers and ESM). */
 export const ENTITIES = [User, AuditLogEntry, Site, Building, Floor, Zone, Device, Antenna, Asset, Alert];
@@ -34,4 +35,5 @@ export const MIGRATIONS = [
   OidcSignIn1765000000000,
   LocationEngine1765100000000,
   Retention1765200000000,
+  StayIdempotence1765300000000,
 ];

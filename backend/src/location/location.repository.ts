@@ -147,6 +147,7 @@ export class LocationRepository {
     const closeAt = new Map<string, number>();
     const stays: { tagId: string; zoneId: string; floorId: string; entered: number; left: number | null }[] = [];
     const openOf = new Map<string, number>();
+    const lastOf = new Map<string, number>();
     const passages: { tagId: string; zoneId: string; direction: string; at: number }[] = [];
     let moves = 0;
     let lost = 0;
@@ -156,7 +157,8 @@ export class LocationRepository {
         continue;
       }
       fixes.set(e.tagId, e.fix);
-      const ends = e.type === 'TagLost' ? e.fix.seenAt : (e.from?.until ?? e.fix.zoneSince);
+      // Stays are contiguous: the old one ends when the tag entered the new zone (or went silent).
+      const ends = e.type === 'TagLost' ? e.fix.seenAt : e.fix.zoneSince;
       // The stay opened earlier in this batch ends here; otherwise the stored open stay does.
       const open = openOf.get(e.tagId);
       if (open !== undefined) {
@@ -167,34 +169,49 @@ export class LocationRepository {
       }
       if (e.type === 'LocationChanged') {
         moves++;
+        const previous = lastOf.get(e.tagId);
+        const entered = Math.max(
+          e.fix.zoneSince,
+          previous === undefined ? -Infinity : (stays[previous].left ?? -Infinity),
+        );
         openOf.set(e.tagId, stays.length);
-        stays.push({
-          tagId: e.tagId,
-          zoneId: e.fix.zoneId,
-          floorId: e.fix.floorId,
-          entered: e.fix.zoneSince,
-          left: null,
-        });
+        lastOf.set(e.tagId, stays.length);
+        stays.push({ tagId: e.tagId, zoneId: e.fix.zoneId, floorId: e.fix.floorId, entered, left: null });
       } else {
         lost++;
       }
     }
 
+    // Close the stored open stays first; a new stay never starts before the one it follows ended.
+    const closedAt = new Map<string, number>();
     if (closeAt.size > 0) {
       const tags = [...closeAt.keys()];
-      await tx.query(
-        `UPDATE tag_stay s SET left_at = GREATEST(s.entered_at, to_timestamp(u.at / 1000.0))
-         FROM unnest($1::text[], $2::float8[]) AS u(tag_id, at)
-         WHERE s.tag_id = u.tag_id AND s.left_at IS NULL`,
+      const closed: { tag_id: string; left_ms: number }[] = await tx.query(
+        `WITH closed AS (
+           UPDATE tag_stay s SET left_at = GREATEST(s.entered_at, to_timestamp(u.at / 1000.0))
+           FROM unnest($1::text[], $2::float8[]) AS u(tag_id, at)
+           WHERE s.tag_id = u.tag_id AND s.left_at IS NULL
+           RETURNING s.tag_id, (extract(epoch FROM s.left_at) * 1000)::float8 AS left_ms)
+         SELECT tag_id, left_ms FROM closed`,
         [tags, tags.map((t) => closeAt.get(t)!)],
       );
+      for (const c of closed) closedAt.set(c.tag_id, c.left_ms);
+    }
+    for (const stay of stays) {
+      const after = closedAt.get(stay.tagId);
+      if (after !== undefined && stay.entered < after) {
+        stay.entered = after;
+        if (stay.left !== null) stay.left = Math.max(stay.left, after);
+      }
     }
     if (stays.length > 0) {
+      // A stay already written (same tag, zone and entry) is not written again.
       await tx.query(
         `INSERT INTO tag_stay (tag_id, zone_id, floor_id, entered_at, left_at)
          SELECT u.tag_id, u.zone_id, u.floor_id, to_timestamp(u.entered / 1000.0), to_timestamp(u.left_ms / 1000.0)
          FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::float8[], $5::float8[])
-           AS u(tag_id, zone_id, floor_id, entered, left_ms)`,
+           AS u(tag_id, zone_id, floor_id, entered, left_ms)
+         ON CONFLICT (tag_id, zone_id, entered_at) DO NOTHING`,
         [
           stays.map((s) => s.tagId),
           stays.map((s) => s.zoneId),
