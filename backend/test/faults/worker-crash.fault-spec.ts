@@ -44,11 +44,20 @@ describe('worker killed mid-batch under load', () => {
     const killedAt = Date.now();
     await sleep(5_000);
 
+    const ledgerRows = async () =>
+      (await site.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ingest_batch`)).rows[0].n;
+    const rowsAtRestart = await ledgerRows();
+    const backlogAtRestart = await probe.total();
     const restartAt = Date.now();
     await site.worker.start();
     const startedAt = Date.now();
-    // Recovery: everything acknowledged up to the restart (the interrupted batch and the backlog
-    // built while the worker was down) is in the ledger, while the readers keep posting.
+    // When the new worker wrote its first ledger row: the take-over delay, before working off the backlog.
+    const resumed = (async () => {
+      while ((await ledgerRows()) === rowsAtRestart && Date.now() - restartAt < 60_000) await sleep(100);
+      return Date.now();
+    })();
+    // Recovery: everything acknowledged until the new worker was up (the interrupted batch and the
+    // backlog built while there was no worker) is in the ledger, while the readers keep posting.
     const beforeRestart = new Map(load.acknowledged);
     const recovered = await untilReconciled(
       () => site.db,
@@ -57,6 +66,7 @@ describe('worker killed mid-batch under load', () => {
       () => probe.total(),
     );
     const recoveredAt = Date.now();
+    const resumedAt = await resumed;
     await sleep(2_000);
     await load.stop();
 
@@ -78,7 +88,8 @@ describe('worker killed mid-batch under load', () => {
       [
         'FAULT worker kill -9:',
         `  killed with ${active} job(s) active; worker down ${restartAt - killedAt} ms, ${whileDown['202'] ?? 0} batches acknowledged meanwhile`,
-        `  worker start-up ${startedAt - restartAt} ms; backlog drained ${recoveredAt - restartAt} ms after the restart ` +
+        `  backlog at the restart ${backlogAtRestart} jobs; worker start-up ${startedAt - restartAt} ms; ` +
+          `first batch written ${resumedAt - restartAt} ms after the restart; backlog drained ${recoveredAt - restartAt} ms after the restart ` +
           `(${recoveredAt - killedAt} ms after the kill)`,
         `  acknowledged ${result.acknowledgedBatches} batches / ${result.acknowledgedReads} reads; ledger holds ` +
           `${result.countedReads} of them; ${result.otherRows} ledger rows of other batches; queue backlog ${backlog}; ` +
