@@ -37,6 +37,9 @@ const CANDIDATE_MIN_RADIUS_M = 6;
 /** ...and out to this many times the range the strongest gateway's signal suggests (+ 3 m). */
 const CANDIDATE_RANGE_FACTOR = 1.5;
 
+/** Residual scale by the number of readings behind a gateway's median (sqrt(n) / 2, n <= 4). */
+const READING_WEIGHT = [0.5, 0.5, Math.SQRT1_2, Math.sqrt(3) / 2, 1];
+
 /** A gateway's silence counts once the tag advertised this many times within the window. */
 const SILENT_AFTER_ADVERTISEMENTS = 5;
 
@@ -770,7 +773,8 @@ export class LocationEngine {
             BLE_SENSITIVITY_DBM,
           );
         }
-        const r = Math.abs(this.gwRssi[i] - predicted) / sigma;
+        // A median of more readings is surer: up to 4 readings halve the deviation.
+        const r = (Math.abs(this.gwRssi[i] - predicted) / sigma) * READING_WEIGHT[Math.min(4, this.gwReadings[i])];
         cost += r <= 2 ? (r * r) / 2 : 2 * r - 2;
       }
       // Silence is evidence too: a gateway that should hear a beacon here missed every one of
