@@ -134,7 +134,11 @@ function main(): void {
 
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
+  const memory = () => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers; // typed arrays live outside the JS heap
+  };
+  const heapBefore = memory();
   const engine = new LocationEngine(topology);
   // Warm-up on the first tenth, then time the rest.
   const warm = Math.floor(batches.length / 10);
@@ -151,7 +155,7 @@ function main(): void {
   engine.tick(t0 + seconds * 1_000 + 1_000);
   const tickNs = Number(process.hrtime.bigint() - tickStart);
   gc?.();
-  const heapAfter = process.memoryUsage().heapUsed;
+  const heapAfter = memory();
 
   const out = [
     `engine bench: ${tagCount} tags (half RFID, half BLE), ${seconds} s of reads, ${total} reads in ${batches.length} batches`,
@@ -159,7 +163,7 @@ function main(): void {
     `  tick over all tags: ${(tickNs / 1e6).toFixed(1)} ms`,
     `  events: ${events}, tags in engine: ${engine.tagCount}`,
     gc
-      ? `  state: ${((heapAfter - heapBefore) / engine.tagCount).toFixed(0)} bytes/tag (heap growth after GC)`
+      ? `  state: ${((heapAfter - heapBefore) / engine.tagCount).toFixed(0)} bytes/tag (heap + array buffers grown, after GC)`
       : '  (run node with --expose-gc for bytes/tag)',
   ];
   process.stdout.write(out.join('\n') + '\n');

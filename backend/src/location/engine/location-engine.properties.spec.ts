@@ -161,14 +161,18 @@ describe(`${LocationEngine.name} (properties)`, () => {
           const { sut, events } = run(batches(reads, cuts));
           events.push(...sut.tick(T0 + noisy.length * 250 + 10_000));
 
-          expect(events.filter((e) => e.type === 'LocationChanged')).toHaveLength(1);
+          // The first fix may come from one noisy advertisement and be corrected once; after
+          // half a minute of evidence the zone no longer changes.
+          const changes = events.filter((e) => e.type === 'LocationChanged');
+          expect(changes.length).toBeLessThanOrEqual(2);
+          expect(changes.filter((e) => e.fix.zoneSince > T0 + 30_000)).toEqual([]);
         },
       ),
       { numRuns: 200 },
     );
   });
 
-  it('no flapping: a beacon standing still with 4 dB shadowing and 20% loss changes room at most rarely', () => {
+  it('no flapping: a beacon standing still (advertising every 4 s, 4 dB shadowing, 20% loss) settles within 30 s and then stays for ten minutes', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 1_000_000 }),
@@ -176,19 +180,23 @@ describe(`${LocationEngine.name} (properties)`, () => {
         (seed, [x, y]) => {
           const random = rng(seed);
           const sut = new LocationEngine(WARD);
-          const changes: LocationEvent[] = [];
-          // Ten minutes standing still in the middle of a room.
+          const events: LocationEvent[] = [];
           for (let s = 0; s < 600; s++) {
             const at = T0 + s * 1_000;
-            changes.push(
-              ...sut.ingest(beaconSecond('BEACON-1', 0, x, y, at, { noiseDb: 4, loss: 0.2, random }), at + 1_000),
-            );
+            // A still beacon advertises every few seconds (it speeds up when moved).
+            const reads = s % 4 === 0 ? beaconSecond('BEACON-1', 0, x, y, at, { noiseDb: 4, loss: 0.2, random }) : [];
+            events.push(...sut.ingest(reads, at + 1_000), ...sut.tick(at + 1_000));
           }
 
-          expect(changes.filter((e) => e.type === 'LocationChanged').length).toBeLessThanOrEqual(2);
+          // The first fix may come from one noisy advertisement and be corrected once; after
+          // half a minute of evidence the zone no longer changes.
+          const changes = events.filter((e) => e.type === 'LocationChanged');
+          expect(changes.length).toBeLessThanOrEqual(2);
+          expect(changes.filter((e) => e.fix.zoneSince > T0 + 30_000)).toEqual([]);
         },
       ),
-      { numRuns: 10 },
+      // A statistical bound: a fixed seed keeps it repeatable.
+      { numRuns: 30, seed: 20261125 },
     );
   });
 });

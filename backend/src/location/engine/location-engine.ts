@@ -40,6 +40,9 @@ const CANDIDATE_RANGE_FACTOR = 1.5;
 /** Residual scale by the number of readings behind a gateway's median (sqrt(n) / 2, n <= 4). */
 const READING_WEIGHT = [0.5, 0.5, Math.SQRT1_2, Math.sqrt(3) / 2, 1];
 
+/** A candidate point whose cost exceeds the best by this (likelihood ratio e^-20) is ignored. */
+const NEGLIGIBLE_COST = 20;
+
 /** A gateway's silence counts once the tag advertised this many times within the window. */
 const SILENT_AFTER_ADVERTISEMENTS = 5;
 
@@ -776,6 +779,12 @@ export class LocationEngine {
         // A median of more readings is surer: up to 4 readings halve the deviation.
         const r = (Math.abs(this.gwRssi[i] - predicted) / sigma) * READING_WEIGHT[Math.min(4, this.gwReadings[i])];
         cost += r <= 2 ? (r * r) / 2 : 2 * r - 2;
+        // Already far less likely than the best point so far: it will add nothing measurable.
+        if (cost - minCost > NEGLIGIBLE_COST) break;
+      }
+      if (cost - minCost > NEGLIGIBLE_COST) {
+        costs[j] = Infinity;
+        continue;
       }
       // Silence is evidence too: a gateway that should hear a beacon here missed every one of
       // several advertisements (with a few, all can be lost by chance).
@@ -801,9 +810,6 @@ export class LocationEngine {
     for (let j = 0; j < nc; j++) {
       const p = cand[j];
       const z = model.pzone[p];
-      // Points far less likely than the best add nothing measurable.
-      if (costs[j] - minCost > 20) continue;
-      const w = Math.exp(minCost - costs[j]);
       if (count[z] === 0) {
         touched[nTouched++] = z;
         post[z] = 0;
@@ -811,6 +817,9 @@ export class LocationEngine {
         zy[z] = 0;
       }
       count[z]++;
+      // Points far less likely than the best add nothing measurable.
+      if (costs[j] - minCost > NEGLIGIBLE_COST) continue;
+      const w = Math.exp(minCost - costs[j]);
       post[z] += w;
       zx[z] += w * model.px[p];
       zy[z] += w * model.py[p];

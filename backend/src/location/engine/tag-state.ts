@@ -233,9 +233,11 @@ export class TagState {
       this.end = live;
       return;
     }
-    // Full: forget the oldest read, and anything as old that might arrive later.
-    this.dropBefore = Math.max(this.dropBefore, this.times[this.head]);
-    this.head++;
+    // Full: forget the oldest quarter (one copy per quarter, not per read), and anything as old
+    // that might arrive later.
+    const forget = Math.max(1, live >> 2);
+    this.dropBefore = Math.max(this.dropBefore, this.times[this.head + forget - 1]);
+    this.head += forget;
     this.makeRoom(maxReads);
   }
 }
