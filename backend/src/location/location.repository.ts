@@ -182,35 +182,30 @@ export class LocationRepository {
       }
     }
 
-    // Close the stored open stays first; a new stay never starts before the one it follows ended.
-    const closedAt = new Map<string, number>();
+    // Close the stored open stays first.
     if (closeAt.size > 0) {
       const tags = [...closeAt.keys()];
-      const closed: { tag_id: string; left_ms: number }[] = await tx.query(
-        `WITH closed AS (
-           UPDATE tag_stay s SET left_at = GREATEST(s.entered_at, to_timestamp(u.at / 1000.0))
-           FROM unnest($1::text[], $2::float8[]) AS u(tag_id, at)
-           WHERE s.tag_id = u.tag_id AND s.left_at IS NULL
-           RETURNING s.tag_id, (extract(epoch FROM s.left_at) * 1000)::float8 AS left_ms)
-         SELECT tag_id, left_ms FROM closed`,
+      await tx.query(
+        `UPDATE tag_stay s SET left_at = GREATEST(s.entered_at, to_timestamp(u.at / 1000.0))
+         FROM unnest($1::text[], $2::float8[]) AS u(tag_id, at)
+         WHERE s.tag_id = u.tag_id AND s.left_at IS NULL`,
         [tags, tags.map((t) => closeAt.get(t)!)],
       );
-      for (const c of closed) closedAt.set(c.tag_id, c.left_ms);
-    }
-    for (const stay of stays) {
-      const after = closedAt.get(stay.tagId);
-      if (after !== undefined && stay.entered < after) {
-        stay.entered = after;
-        if (stay.left !== null) stay.left = Math.max(stay.left, after);
-      }
     }
     if (stays.length > 0) {
-      // A stay already written (same tag, zone and entry) is not written again.
+      // A new stay never starts before the tag's latest stored stay ended (a change re-derived
+      // from older reads after the engine was rebuilt), and the same stay is never written twice.
       await tx.query(
         `INSERT INTO tag_stay (tag_id, zone_id, floor_id, entered_at, left_at)
-         SELECT u.tag_id, u.zone_id, u.floor_id, to_timestamp(u.entered / 1000.0), to_timestamp(u.left_ms / 1000.0)
+         SELECT u.tag_id, u.zone_id, u.floor_id, e.entered_at,
+                CASE WHEN u.left_ms IS NULL THEN NULL ELSE GREATEST(e.entered_at, to_timestamp(u.left_ms / 1000.0)) END
          FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::float8[], $5::float8[])
            AS u(tag_id, zone_id, floor_id, entered, left_ms)
+         CROSS JOIN LATERAL (
+           SELECT GREATEST(to_timestamp(u.entered / 1000.0),
+                           (SELECT s.left_at FROM tag_stay s WHERE s.tag_id = u.tag_id
+                            ORDER BY s.entered_at DESC LIMIT 1)) AS entered_at
+         ) e
          ON CONFLICT (tag_id, zone_id, entered_at) DO NOTHING`,
         [
           stays.map((s) => s.tagId),
