@@ -2,6 +2,7 @@ import IORedis from 'ioredis';
 import type { TagLocationDto, TagStayDto } from '@wardtrack/contracts';
 import { type DomainEvent, eventsChannel } from '../src/events/events.contract';
 import { BatchProcessorService } from '../src/location/batch-processor.service';
+import { LocationEngine } from '../src/location/engine';
 import { BATCH_CONSUMER, type BatchConsumer, partitionOf } from '../src/queue/queue.contract';
 import { dropTestDatabase, eventually, TestApp } from './harness';
 import { REDIS_URL } from './test-env';
@@ -186,6 +187,20 @@ describe('location engine in the worker', () => {
         ? true
         : undefined,
     );
+  });
+
+  it('re-reads an unchanged facility without rebuilding the engines', async () => {
+    const processor = sut.app.get(BatchProcessorService);
+    await processor.refreshTopology(); // take in the devices registered so far
+    const rebuilds = jest.spyOn(LocationEngine.prototype, 'setTopology');
+    try {
+      // Devices heard since the last read have new row versions: the table's physical order changed.
+      await sut.query(`UPDATE device SET last_seen_at = now() WHERE kind = 'ble_gateway' AND code < 'GW-L1'`);
+      await processor.refreshTopology();
+      expect(rebuilds).not.toHaveBeenCalled();
+    } finally {
+      rebuilds.mockRestore();
+    }
   });
 
   it('leaves supply units read in a cabinet to the stock engine, but locates equipment there', async () => {

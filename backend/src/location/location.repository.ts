@@ -43,19 +43,23 @@ interface FixRow {
 export class LocationRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** The facility as the location engine sees it. */
+  /**
+   * The facility as the location engine sees it, in a stable order: the worker compares it with
+   * the previous read to decide whether the engines need it (rebuilding them is costly).
+   */
   async loadTopology(): Promise<EngineTopology> {
     const [floors, zones, antennas, gateways] = await Promise.all([
-      this.dataSource.query<{ id: string; level: number }[]>(`SELECT id, level FROM floor`),
+      this.dataSource.query<{ id: string; level: number }[]>(`SELECT id, level FROM floor ORDER BY id`),
       this.dataSource.query<
         { id: string; floor_id: string; kind: string; polygon: [number, number][]; cx: number; cy: number }[]
-      >(`SELECT id, floor_id, kind, polygon, centroid_x AS cx, centroid_y AS cy FROM zone`),
+      >(`SELECT id, floor_id, kind, polygon, centroid_x AS cx, centroid_y AS cy FROM zone ORDER BY id`),
       this.dataSource.query<
         { device_id: string; port: number; zone_id: string; floor_id: string; side: 'inside' | 'outside' | null }[]
-      >(`SELECT a.device_id, a.port, a.zone_id, z.floor_id, a.side FROM antenna a JOIN zone z ON z.id = a.zone_id`),
+      >(`SELECT a.device_id, a.port, a.zone_id, z.floor_id, a.side FROM antenna a JOIN zone z ON z.id = a.zone_id
+         ORDER BY a.device_id, a.port`),
       this.dataSource.query<{ id: string; floor_id: string; x: number; y: number }[]>(
         `SELECT id, floor_id, x, y FROM device
-         WHERE kind = 'ble_gateway' AND floor_id IS NOT NULL AND x IS NOT NULL AND y IS NOT NULL`,
+         WHERE kind = 'ble_gateway' AND floor_id IS NOT NULL AND x IS NOT NULL AND y IS NOT NULL ORDER BY id`,
       ),
     ]);
     return {
