@@ -77,7 +77,8 @@ describe(IngestService.name, () => {
 
     expect(accepted).toMatchObject({ accepted: 2, duplicate: false });
     expect(queue.batches[0].observations.map((o) => o.tagId)).toEqual(['AA01', 'AA02']);
-    expect(queue.batches[0]).not.toHaveProperty('deviceSeenAt');
+    // The device was alive at its newest read (told once per batch, with the first part).
+    expect(queue.batches[0].deviceSeenAt).toBe(Date.parse('2026-11-25T09:59:58.123Z'));
   });
 
   it('queues a heartbeat-only batch with the time the device was alive', async () => {

@@ -51,6 +51,8 @@ export class BatchProcessorService implements PartitionHooks {
   private topology?: { value: EngineTopology; key: string; devices: Set<string> };
   /** Devices not in the topology, and when the facility was last re-read on their account. */
   private readonly unknownDevices = new Map<string, number>();
+  /** The facility read in progress on account of an unknown device, if any. */
+  private refreshing: Promise<void> = Promise.resolve();
   private readonly engineConfig: Partial<EngineConfig>;
 
   constructor(
@@ -99,7 +101,9 @@ export class BatchProcessorService implements PartitionHooks {
           const events = state.engine.tick(now);
           if (events.length === 0) return 0;
           try {
-            await this.dataSource.transaction((tx) => this.locations.persist(tx, events, []));
+            await this.dataSource.transaction((tx) =>
+              this.locations.persist(tx, events, [], (tagId) => state.engine.fixOf(tagId)),
+            );
           } catch (err) {
             state.stale = true;
             throw err;
@@ -146,7 +150,7 @@ export class BatchProcessorService implements PartitionHooks {
           changes: events.length,
         });
         if (!fresh) return { replay: true, changes: 0 };
-        await this.locations.persist(tx, events, refresh);
+        await this.locations.persist(tx, events, refresh, (tagId) => state.engine.fixOf(tagId));
         await this.locations.upsertTelemetry(tx, newestTelemetry(batch.observations));
         if (batch.deviceSeenAt !== undefined) {
           await this.locations.deviceSeen(tx, batch.deviceId, batch.deviceSeenAt, batch.receivedAt);
@@ -172,10 +176,16 @@ export class BatchProcessorService implements PartitionHooks {
   /** A device just registered (or one without antennas/position): re-read the facility, not too often. */
   private async learnDevice(deviceId: string): Promise<void> {
     const last = this.unknownDevices.get(deviceId);
-    if (last !== undefined && Date.now() - last < UNKNOWN_DEVICE_REFRESH_MS) return;
+    if (last !== undefined && Date.now() - last < UNKNOWN_DEVICE_REFRESH_MS) {
+      // Another partition's job may be reading the facility for this device right now: wait for it.
+      await this.refreshing;
+      return;
+    }
     if (this.unknownDevices.size > 10_000) this.unknownDevices.clear();
     this.unknownDevices.set(deviceId, Date.now());
-    await this.refreshTopology();
+    const refresh = this.refreshTopology();
+    this.refreshing = refresh.catch(() => undefined);
+    await refresh;
   }
 
   /** After commit: publish the events and count them by type. */

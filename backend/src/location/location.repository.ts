@@ -145,6 +145,7 @@ export class LocationRepository {
     tx: EntityManager,
     events: readonly LocationEvent[],
     refresh: readonly TagFix[],
+    current: (tagId: string) => TagFix | undefined = () => undefined,
   ): Promise<PersistedChanges> {
     const fixes = new Map<string, TagFix>();
     for (const f of refresh) fixes.set(f.tagId, f);
@@ -160,7 +161,9 @@ export class LocationRepository {
         passages.push({ tagId: e.tagId, zoneId: e.zoneId, direction: e.direction, at: e.at });
         continue;
       }
-      fixes.set(e.tagId, e.fix);
+      // The stored fix is the engine's newest (it may have heard the tag again since the change).
+      const now = current(e.tagId);
+      fixes.set(e.tagId, now && now.seenAt >= e.fix.seenAt ? now : e.fix);
       // Stays are contiguous: the old one ends when the tag entered the new zone (or went silent).
       const ends = e.type === 'TagLost' ? e.fix.seenAt : e.fix.zoneSince;
       // The stay opened earlier in this batch ends here; otherwise the stored open stay does.
