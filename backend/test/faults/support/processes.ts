@@ -149,6 +149,8 @@ export class RedisServer {
   }
 }
 
+const AS_ROOT = process.getuid?.() === 0;
+
 function postgresBin(): string {
   if (process.env.WT_FAULTS_PG_BIN) return process.env.WT_FAULTS_PG_BIN;
   const root = '/usr/lib/postgresql';
@@ -164,8 +166,9 @@ function postgresBin(): string {
 
 /**
  * A private PostgreSQL cluster for one test (the shared server other suites use is never
- * restarted): initdb into a temp directory as the `postgres` OS user, trust authentication,
- * listening on 127.0.0.1 only, on a random port.
+ * restarted): initdb into a temp directory, trust authentication, listening on 127.0.0.1 only, on
+ * a random port. PostgreSQL refuses to run as root, so as root the tools run as the `postgres` OS
+ * user (runuser); as anyone else, as that user.
  */
 export class PrivatePostgres {
   private readonly bin = postgresBin();
@@ -180,8 +183,10 @@ export class PrivatePostgres {
 
   static async start(): Promise<PrivatePostgres> {
     const dir = mkdtempSync(join(tmpdir(), 'wardtrack-faults-pg-'));
-    const [uid, gid] = await Promise.all([mustRun('id', ['-u', 'postgres']), mustRun('id', ['-g', 'postgres'])]);
-    chownSync(dir, Number(uid.trim()), Number(gid.trim()));
+    if (AS_ROOT) {
+      const [uid, gid] = await Promise.all([mustRun('id', ['-u', 'postgres']), mustRun('id', ['-g', 'postgres'])]);
+      chownSync(dir, Number(uid.trim()), Number(gid.trim()));
+    }
     const pg = new PrivatePostgres(await freePort(), dir);
     await pg.asPostgres('initdb', [
       '-D',
@@ -222,23 +227,14 @@ export class PrivatePostgres {
   }
 
   async destroy(): Promise<void> {
-    await run('runuser', [
-      '-u',
-      'postgres',
-      '--',
-      join(this.bin, 'pg_ctl'),
-      '-D',
-      this.data,
-      '-m',
-      'immediate',
-      '-w',
-      'stop',
-    ]);
+    await this.asPostgres('pg_ctl', ['-D', this.data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
 
   private asPostgres(tool: string, args: string[]): Promise<string> {
-    return mustRun('runuser', ['-u', 'postgres', '--', join(this.bin, tool), ...args], 120_000);
+    return AS_ROOT
+      ? mustRun('runuser', ['-u', 'postgres', '--', join(this.bin, tool), ...args], 120_000)
+      : mustRun(join(this.bin, tool), args, 120_000);
   }
 }
 
