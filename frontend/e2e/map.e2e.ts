@@ -46,7 +46,8 @@ describe('the floor-plan map in a browser', () => {
 
     const marker = page.locator('.wt-tag-marker').first();
     await marker.waitFor({ state: 'visible', timeout: 20_000 });
-    expect(await marker.getAttribute('data-tag-id')).toMatch(/^[0-9A-F]{24}$/);
+    // Demo equipment carries RFID (a GIAI-96 EPC) or BLE (an iBeacon id) tags.
+    expect(await marker.getAttribute('data-tag-id')).toMatch(/^([0-9A-F]{24}|IBEACON:[0-9A-F-]{36}:\d+:\d+)$/);
     // The side list names the equipment, not just tag ids.
     await page
       .getByText(/Infusion pump IP-\d+/)
