@@ -112,7 +112,9 @@ export function markdown(r) {
   const L = [];
   const w = r.wardtrack;
   const p = r.peer;
-  L.push(`# Throughput, Wardtrack vs the barnowl + barnacles peer (${r.date.slice(0, 10)}, provisional)`);
+  L.push(
+    `# Throughput, Wardtrack vs the barnowl + barnacles peer (${r.date.slice(0, 10)}${r.notes.shared ? ', provisional' : ''})`,
+  );
   L.push('');
   L.push(
     `${r.machine.cpus} cores (${r.machine.model}), Node ${r.machine.node}, PostgreSQL and Redis on loopback; ` +
@@ -125,7 +127,7 @@ export function markdown(r) {
         : ''),
   );
   L.push('');
-  L.push(`**Provisional:** ${r.notes.shared}`);
+  L.push(r.notes.shared ? `**Provisional:** ${r.notes.shared}` : `Note: ${r.notes.onOneMachine}`);
   L.push('');
   L.push('## Summary against the targets');
   L.push('');

@@ -559,7 +559,11 @@ const result = {
   peer: null,
   notes: {
     shared:
-      'the machine (2 cores) is shared with other engineers running tests, and PostgreSQL, Redis, the load generator and the system under test all run on it; re-run on a quiet machine before quoting.',
+      loadavg()[0] > 1
+        ? 'the machine was busy when the run started (load average above 1): other work shares the 2 cores with PostgreSQL, Redis, the load generator and the system under test; re-run on a quiet machine before quoting.'
+        : null,
+    onOneMachine:
+      'PostgreSQL, Redis, the load generator and the system under test all share the same 2 cores, so each takes CPU from the others.',
     method: [
       'Open loop: the load generator (its own process; its CPU is reported apart) makes batches due at the target rate whatever the answers; ack latency is measured from when a batch was due, so a stalled server is not hidden (no coordinated omission).',
       'Before the rate steps and before each tag count of the sweep, every tag is heard once and the backlog drained (first fixes are a one-off cost per tag, not measured). Each step starts a fresh load generator with the same seed (same tags, same placement); the first seconds of a step (--warmup-seconds) are not measured.',
