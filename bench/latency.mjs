@@ -16,6 +16,7 @@ import { chromium } from 'playwright-core';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SAMPLES = Number(process.env.SAMPLES ?? 40);
 const TAG = 'BE0C0000000000000000BE01';
+const READ_CYCLE_MS = 250;
 
 const port = await new Promise((done) => {
   const s = createServer().listen(0, '127.0.0.1', () => {
@@ -105,8 +106,25 @@ try {
   await sendRead(1);
   await page.locator(`.wt-tag-marker[data-tag-id="${TAG}"]`).waitFor({ timeout: 20_000 });
 
+  // The reader reports the tag every READ_CYCLE_MS wherever it is, as RFID readers do; a "move"
+  // switches the antenna it is heard on. Latency runs from the first read at the new place reaching
+  // ingest to the marker moving on the nurse's map, so it includes the location engine's hysteresis.
   const latencies = [];
   const ackLatencies = [];
+  let antenna = 1;
+  let firstAtNew = null;
+  let reading = true;
+  const reader = (async () => {
+    while (reading) {
+      const heardOn = antenna;
+      const sentAt = Date.now();
+      const res = await sendRead(heardOn);
+      ackLatencies.push(Date.now() - sentAt);
+      if (res.status !== 202) throw new Error(`ingest answered ${res.status}`);
+      if (firstAtNew && firstAtNew.antenna === heardOn && firstAtNew.at === null) firstAtNew.at = sentAt;
+      await new Promise((r) => setTimeout(r, READ_CYCLE_MS));
+    }
+  })();
   for (let i = 0; i < SAMPLES; i++) {
     const before = await page
       .locator(`.wt-tag-marker[data-tag-id="${TAG}"]`)
@@ -125,13 +143,15 @@ try {
         }),
       [TAG, before],
     );
-    const arrivedAt = Date.now();
-    const res = await sendRead(i % 2 === 0 ? 2 : 1);
-    ackLatencies.push(Date.now() - arrivedAt);
-    if (res.status !== 202) throw new Error(`ingest answered ${res.status}`);
-    latencies.push((await moved) - arrivedAt);
-    await new Promise((r) => setTimeout(r, 150 + Math.random() * 400)); // de-phase from the poll timer
+    antenna = antenna === 1 ? 2 : 1;
+    firstAtNew = { antenna, at: null };
+    const movedAt = await moved;
+    latencies.push(movedAt - firstAtNew.at);
+    // Stay put a while (the engine needs the tag settled before the next move), de-phased.
+    await new Promise((r) => setTimeout(r, 2000 + Math.random() * 500));
   }
+  reading = false;
+  await reader;
   await browser.close();
 
   const pct = (xs, p) => {
@@ -153,7 +173,7 @@ try {
     target: 'read reaches the map within 1000 ms',
     met: Math.max(...latencies) <= 1000,
     notes:
-      'UI polls the floor every 500 ms (live push comes with the realtime issue); the demo simulator runs as background load.',
+      `The reader reports the tag every ${READ_CYCLE_MS} ms; latency runs from the first read at the new place reaching ingest to the marker moving, so it includes the location engine's RFID hysteresis. The map is told by the live floor stream (Server-Sent Events) and fetches at once; the demo simulator runs as background load.`,
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   writeFileSync(join(root, 'bench/results/latency-embedded.json'), JSON.stringify(result, null, 2) + '\n');
@@ -166,7 +186,7 @@ try {
       '',
       '| measure | p50 | p95 | p99 | max |',
       '| --- | --- | --- | --- | --- |',
-      `| read arrives at ingest -> marker moves on the map | ${result.readToMapMs.p50} ms | ${result.readToMapMs.p95} ms | ${result.readToMapMs.p99} ms | ${result.readToMapMs.max} ms |`,
+      `| first read at the new place arrives at ingest -> marker moves on the map | ${result.readToMapMs.p50} ms | ${result.readToMapMs.p95} ms | ${result.readToMapMs.p99} ms | ${result.readToMapMs.max} ms |`,
       `| ingest answers 202 | ${result.ingestAckMs.p50} ms | | ${result.ingestAckMs.p99} ms | |`,
       '',
       `Target: ${result.target} — ${result.met ? 'met' : 'NOT met'}. ${result.notes}`,
