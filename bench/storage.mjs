@@ -22,7 +22,7 @@ const ROWS = Number(process.env.ROWS ?? 100_000);
 const TAGS = 1_000;
 const READS_PER_TAG_PER_SECOND = Number(process.env.READS_PER_TAG_PER_SECOND ?? 1);
 const READS_PER_BATCH = 300;
-const PARTS_PER_BATCH = Number(process.env.PARTS_PER_BATCH ?? 8);
+const PARTS_PER_BATCH = Number(process.env.PARTS_PER_BATCH ?? 4);
 const SERVER =
   process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 

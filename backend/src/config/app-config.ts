@@ -208,7 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = reso
         .map((o) => o.trim())
         .filter(Boolean),
     },
-    queue: { prefix: vars.QUEUE_PREFIX ?? 'wardtrack', partitions: vars.LOCATION_PARTITIONS ?? 8 },
+    queue: { prefix: vars.QUEUE_PREFIX ?? 'wardtrack', partitions: vars.LOCATION_PARTITIONS ?? 4 },
     location: { lostAfterMs: (vars.LOCATION_LOST_AFTER_SECONDS ?? 600) * 1000 },
     ingest: {
       maxReadsPerBatch: vars.INGEST_MAX_READS ?? 2000,
