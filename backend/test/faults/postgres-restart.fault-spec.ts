@@ -1,7 +1,6 @@
-import { Client } from 'pg';
 import {
   checkStays,
-  QueueProbe,
+  type QueueProbe,
   type Reconciliation,
   type StayCheck,
   summary,
@@ -9,8 +8,9 @@ import {
   untilReconciled,
 } from './support/ledger';
 import { type PostResult, ReaderLoad } from './support/load';
-import { PrivatePostgres, RedisServer, sleep } from './support/processes';
-import { FaultSite } from './support/site';
+import { type PrivatePostgres, sleep } from './support/processes';
+import type { FaultSite } from './support/site';
+import { FaultStack } from './support/stack';
 
 const DOWN_MS = 3_000;
 
@@ -21,29 +21,21 @@ const DOWN_MS = 3_000;
  * end every acknowledged read is in the ledger once and the stay history has no duplicates.
  */
 describe('PostgreSQL restarted under load', () => {
+  let stack: FaultStack | undefined;
   let postgres: PrivatePostgres;
-  let redis: RedisServer;
   let site: FaultSite;
   let probe: QueueProbe;
   let load: ReaderLoad | undefined;
 
   beforeAll(async () => {
-    [postgres, redis] = await Promise.all([PrivatePostgres.start(), RedisServer.start()]);
-    const admin = new Client({ connectionString: postgres.url() });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE wardtrack`);
-    await admin.end();
     // 20 readers under load, and one that first posts while PostgreSQL is down (its key is in no cache).
-    site = await FaultSite.start({ databaseUrl: postgres.url('wardtrack'), redisUrl: redis.url, readers: 21 });
-    probe = new QueueProbe(redis.url, site.queuePrefix);
-    await probe.connect();
+    stack = await FaultStack.start({ readers: 21, privatePostgres: true });
+    ({ postgres, site, probe } = stack);
   }, 180_000);
 
   afterAll(async () => {
     await load?.stop().catch(() => undefined);
-    probe?.close();
-    await site?.stop();
-    await Promise.all([redis?.stop(), postgres?.destroy()]);
+    await stack?.stop();
   }, 60_000);
 
   /** What one restart under load did; the tests below each judge one side of it. */

@@ -1,7 +1,8 @@
-import { QueueProbe, summary, unaccounted, untilReconciled } from './support/ledger';
+import { type QueueProbe, summary, unaccounted, untilReconciled } from './support/ledger';
 import { type PostResult, ReaderLoad } from './support/load';
-import { RedisServer, sleep } from './support/processes';
-import { createDatabase, dropDatabase, FaultSite } from './support/site';
+import { type RedisServer, sleep } from './support/processes';
+import type { FaultSite } from './support/site';
+import { FaultStack } from './support/stack';
 
 const OUTAGE_MS = 4_000;
 
@@ -12,26 +13,20 @@ const OUTAGE_MS = 4_000;
  * hang, never 500), lose nothing it acknowledged, and resume by itself once Redis is back.
  */
 describe('Redis unavailable under load', () => {
+  let stack: FaultStack | undefined;
   let redis: RedisServer;
-  let databaseUrl: string;
   let site: FaultSite;
   let probe: QueueProbe;
   let load: ReaderLoad | undefined;
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    databaseUrl = await createDatabase();
-    site = await FaultSite.start({ databaseUrl, redisUrl: redis.url, readers: 20 });
-    probe = new QueueProbe(redis.url, site.queuePrefix);
-    await probe.connect();
+    stack = await FaultStack.start({ readers: 20 });
+    ({ redis, site, probe } = stack);
   }, 180_000);
 
   afterAll(async () => {
     await load?.stop().catch(() => undefined);
-    probe?.close();
-    await site?.stop();
-    await redis?.stop();
-    if (databaseUrl) await dropDatabase(databaseUrl);
+    await stack?.stop();
   }, 60_000);
 
   async function outage(kind: 'hung' | 'shut down', down: () => Promise<void>, up: () => Promise<void>) {

@@ -1,7 +1,8 @@
-import { checkStays, QueueProbe, summary, unaccounted, untilReconciled } from './support/ledger';
+import { checkStays, type QueueProbe, summary, unaccounted, untilReconciled } from './support/ledger';
 import { ReaderLoad } from './support/load';
-import { RedisServer, sleep } from './support/processes';
-import { createDatabase, dropDatabase, FaultSite } from './support/site';
+import { sleep } from './support/processes';
+import type { FaultSite } from './support/site';
+import { FaultStack } from './support/stack';
 
 /**
  * kill -9 of the worker while it holds a batch, under load from 20 readers: the api keeps
@@ -9,26 +10,19 @@ import { createDatabase, dropDatabase, FaultSite } from './support/site';
  * backlog, and every acknowledged read ends up in the ledger exactly once.
  */
 describe('worker killed mid-batch under load', () => {
-  let redis: RedisServer;
-  let databaseUrl: string;
+  let stack: FaultStack | undefined;
   let site: FaultSite;
   let probe: QueueProbe;
   let load: ReaderLoad | undefined;
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    databaseUrl = await createDatabase();
-    site = await FaultSite.start({ databaseUrl, redisUrl: redis.url, readers: 20 });
-    probe = new QueueProbe(redis.url, site.queuePrefix);
-    await probe.connect();
+    stack = await FaultStack.start({ readers: 20 });
+    ({ site, probe } = stack);
   }, 180_000);
 
   afterAll(async () => {
     await load?.stop().catch(() => undefined);
-    probe?.close();
-    await site?.stop();
-    await redis?.stop();
-    if (databaseUrl) await dropDatabase(databaseUrl);
+    await stack?.stop();
   }, 60_000);
 
   it('accounts for every acknowledged read after the worker is killed and restarted', async () => {
