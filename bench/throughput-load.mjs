@@ -218,44 +218,7 @@ function tick() {
       send(di, now, size);
     }
   }
-  /**
-   * Priming: every device posts every tag in its field once, in full batches, a few at a time, as
-   * fast as the api answers; nothing is measured. Afterwards Wardtrack knows every tag.
-   */
-  async function prime() {
-    const jobs = [];
-    for (let di = 0; di < devices.length; di++) {
-      const n = world.weight(di);
-      for (let k = 0; k < n; k += batchSize) jobs.push([di, Math.min(batchSize, n - k)]);
-    }
-    let next = 0;
-    const lane = async () => {
-      while (next < jobs.length) {
-        const [di, size] = jobs[next++];
-        const reads = world.nextReads(di, size, Date.now(), 1000);
-        const pool = pools[rr++ % pools.length];
-        for (let attempt = 0; attempt < 20; attempt++) {
-          const res = await pool.request({
-            path: '/api/v1/ingest/generic',
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-api-key': devices[di].key },
-            body: genericBody(di, seq[di]++, reads),
-          });
-          await res.body.dump();
-          if (res.statusCode === 202) break;
-          await new Promise((r) => setTimeout(r, 250)); // 429/503: the reader waits and retries
-        }
-        stats.reads += reads.length;
-        stats.batches++;
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, lane));
-    stats.elapsedS = (performance.now() - start) / 1000;
-    process.send?.({ type: 'done', stats }, () => process.exit(0));
-  }
-
-  if (config.prime) void prime();
-  else setTimeout(tick, TICK_MS);
+  setTimeout(tick, TICK_MS);
 }
 
 setInterval(() => {
