@@ -37,6 +37,15 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const request = ctx.getRequest<FastifyRequest>();
     const reply = ctx.getResponse<FastifyReply>();
     if (exception instanceof HttpException && exception.getStatus() === 404 && this.serveSpa(request, reply)) return;
+    if (isDatabaseUnavailable(exception)) {
+      // The database is restarting or unreachable: "try again shortly", not a server bug.
+      request.log.warn({ err: (exception as Error).message }, 'database unavailable');
+      exception = new RetryLaterException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'Database unavailable; nothing was changed, retry',
+        DATABASE_RETRY_AFTER_S,
+      );
+    }
     let body: ErrorBody;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -55,20 +64,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
         statusCode: exception.statusCode,
         error: HttpStatus[exception.statusCode] ?? 'Error',
         message: exception.message,
-        requestId: String(request.id),
-      };
-    } else if (isDatabaseUnavailable(exception)) {
-      // The database is restarting or unreachable: "try again shortly", not a server bug.
-      request.log.warn({ err: (exception as Error).message }, 'database unavailable');
-      exception = new RetryLaterException(
-        HttpStatus.SERVICE_UNAVAILABLE,
-        'Database unavailable; nothing was changed, retry',
-        DATABASE_RETRY_AFTER_S,
-      );
-      body = {
-        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
-        error: 'Service Unavailable',
-        message: 'Database unavailable; nothing was changed, retry',
         requestId: String(request.id),
       };
     } else {
