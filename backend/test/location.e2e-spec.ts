@@ -3,7 +3,7 @@ import type { TagLocationDto, TagStayDto } from '@wardtrack/contracts';
 import { type DomainEvent, eventsChannel } from '../src/events/events.contract';
 import { BatchProcessorService } from '../src/location/batch-processor.service';
 import { LocationEngine } from '../src/location/engine';
-import { BATCH_CONSUMER, type BatchConsumer, partitionOf } from '../src/queue/queue.contract';
+import { BATCH_CONSUMER, type BatchConsumer, type ObservationBatch, partitionOf } from '../src/queue/queue.contract';
 import { dropTestDatabase, eventually, TestApp } from './harness';
 import { REDIS_URL } from './test-env';
 
@@ -201,6 +201,59 @@ describe('location engine in the worker', () => {
     } finally {
       rebuilds.mockRestore();
     }
+  });
+
+  it('writes the batches of a partition that arrive together in one transaction, in order, skipping a replayed one', async () => {
+    const processor = sut.app.get(BatchProcessorService);
+    const partitions = sut.config.queue.partitions;
+    const [p] = sut.app.get<BatchConsumer>(BATCH_CONSUMER).owned();
+    let n = 0;
+    let tagId = '';
+    do tagId = `3414257BF4000000000D${String(n++).padStart(4, '0')}`;
+    while (partitionOf(tagId, partitions) !== p);
+    const run = `group-${Date.now()}`;
+    const t = Date.now() - 3_000;
+    const batch = (id: string, antenna: number, rssi: number, times: number[]): ObservationBatch => ({
+      batchId: `${run}-${id}:p${p}`,
+      partition: p,
+      deviceId: reader.id,
+      format: 'generic',
+      receivedAt: Date.now(),
+      observations: times.map((at) => ({ tagId, tech: 'rfid', antenna, rssi, seenAt: at })),
+    });
+    const first = batch('a', 1, -55, [t, t + 250, t + 500]);
+    expect(await processor.process(first)).toEqual({ replay: false, changes: 1 });
+
+    // The first batch again (a job re-run after a crash), then the tag carried to antenna 2's zone.
+    const outcomes = await Promise.all([
+      processor.process(first),
+      processor.process(batch('b', 2, -40, [t + 750, t + 1000, t + 1250, t + 1500])),
+      processor.process(batch('c', 2, -40, [t + 1750, t + 2000, t + 2250, t + 2500])),
+    ]);
+    expect(outcomes.map((o) => o.replay)).toEqual([true, false, false]);
+
+    const ledger = await sut.query<{ batch_id: string; read_count: number; processed_at: Date }>(
+      `SELECT batch_id, read_count, processed_at FROM ingest_batch WHERE batch_id LIKE $1 ORDER BY batch_id`,
+      [`${run}-%`],
+    );
+    expect(ledger.map((r) => [r.batch_id.slice(run.length + 1, run.length + 2), r.read_count])).toEqual([
+      ['a', 3],
+      ['b', 4],
+      ['c', 4],
+    ]);
+    // b and c were committed together (processed_at is their transaction's start), after a.
+    expect(ledger[1].processed_at.getTime()).toBe(ledger[2].processed_at.getTime());
+    expect(ledger[1].processed_at.getTime()).toBeGreaterThan(ledger[0].processed_at.getTime());
+
+    await inZone(tagId, zones[1].id);
+    const stays = await sut.query<{ zone_id: string; open: boolean }>(
+      `SELECT zone_id, left_at IS NULL AS open FROM tag_stay WHERE tag_id = $1 ORDER BY entered_at`,
+      [tagId],
+    );
+    expect(stays).toEqual([
+      { zone_id: zones[0].id, open: false },
+      { zone_id: zones[1].id, open: true },
+    ]);
   });
 
   it('leaves supply units read in a cabinet to the stock engine, but locates equipment there', async () => {

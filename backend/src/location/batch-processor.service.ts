@@ -30,7 +30,24 @@ interface PartitionState {
   written: Map<string, number>;
   /** Set when a transaction failed after the engine moved on: rebuild from the database first. */
   stale: boolean;
+  /** Batches delivered and not yet taken into a group, in delivery order. */
+  pending: PendingBatch[];
+  /** A group is queued on the chain and will take what is pending when it starts. */
+  flushQueued: boolean;
 }
+
+interface PendingBatch {
+  batch: ObservationBatch;
+  resolve: (outcome: BatchOutcome) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Bounds of one group: the batches of a partition that arrived while its previous group was being
+ * written are processed together, in one transaction, up to this many batches or reads.
+ */
+export const MAX_GROUP_BATCHES = 200;
+export const MAX_GROUP_READS = 30_000;
 
 export interface BatchOutcome {
   replay: boolean;
@@ -83,14 +100,48 @@ export class BatchProcessorService implements PartitionHooks {
   }
 
   released(partitions: number[]): void {
-    for (const p of partitions) this.partitions.delete(p);
+    for (const p of partitions) {
+      const state = this.partitions.get(p);
+      this.partitions.delete(p);
+      // Not processed here: their jobs are retried by the partition's next owner.
+      for (const g of state?.pending.splice(0) ?? []) g.reject(new Error(`partition ${p} was released`));
+    }
   }
 
-  async process(batch: ObservationBatch): Promise<BatchOutcome> {
+  /**
+   * Handles one delivered batch. Batches of a partition that arrive while its previous group is
+   * being written wait and are then processed together (group commit): one engine pass per batch,
+   * in delivery order, and one transaction for the whole group, so the database cost is paid per
+   * group, not per batch, and grows sub-linearly with load.
+   */
+  process(batch: ObservationBatch): Promise<BatchOutcome> {
     const state = this.partitions.get(batch.partition);
     // Delivered only to the owner; if ownership just moved, fail so the job is retried there.
-    if (!state) throw new Error(`partition ${batch.partition} is not owned by this worker`);
-    return this.serial(state, batch.partition, () => this.processNow(state, batch));
+    if (!state) return Promise.reject(new Error(`partition ${batch.partition} is not owned by this worker`));
+    return new Promise<BatchOutcome>((resolve, reject) => {
+      state.pending.push({ batch, resolve, reject });
+      this.scheduleGroup(state, batch.partition);
+    });
+  }
+
+  private scheduleGroup(state: PartitionState, partition: number): void {
+    if (state.flushQueued) return;
+    state.flushQueued = true;
+    this.serial(state, partition, async () => {
+      state.flushQueued = false;
+      const group = takeGroup(state.pending);
+      if (state.pending.length > 0) this.scheduleGroup(state, partition);
+      try {
+        const outcomes = await this.processGroup(state, group.map((g) => g.batch));
+        group.forEach((g, i) => g.resolve(outcomes[i]));
+      } catch (err) {
+        for (const g of group) g.reject(err);
+      }
+    }).catch((err: unknown) => {
+      // Rebuilding the state failed before the group was taken: what waits fails, and is retried.
+      state.flushQueued = false;
+      for (const g of state.pending.splice(0)) g.reject(err);
+    });
   }
 
   /** Time passing: confirms pending moves and marks silent tags lost, in every owned partition. */
@@ -129,48 +180,69 @@ export class BatchProcessorService implements PartitionHooks {
     this.logger.info('location engine: facility changed, topology reloaded');
   }
 
-  private async processNow(state: PartitionState, batch: ObservationBatch): Promise<BatchOutcome> {
-    if (batch.observations.length > 0 && !this.topology?.devices.has(batch.deviceId)) {
-      await this.learnDevice(batch.deviceId);
+  private async processGroup(state: PartitionState, batches: readonly ObservationBatch[]): Promise<BatchOutcome[]> {
+    for (const deviceId of new Set(batches.filter((b) => b.observations.length > 0).map((b) => b.deviceId))) {
+      if (!this.topology?.devices.has(deviceId)) await this.learnDevice(deviceId);
     }
     const now = Date.now();
-    const observations = batch.observations.map((o) => toEngineObservation(o, batch.deviceId));
-    // The engine runs first so the ledger row is written once, with its count, as the first
-    // statement; a replayed job stops there (and the engine, which may have seen it, is reloaded).
-    const events = state.engine.ingest(observations, now);
-    const refresh = this.dueForRefresh(state, batch.observations, events);
-    let result: BatchOutcome;
+    let engineMoved = false;
+    let written: { fresh: ObservationBatch[]; events: LocationEvent[][]; refresh: TagFix[] };
     try {
-      result = await this.dataSource.transaction(async (tx) => {
-        const fresh = await this.locations.recordBatch(tx, {
-          batchId: batch.batchId,
-          deviceId: batch.deviceId,
-          readCount: batch.observations.length,
-          receivedAt: batch.receivedAt,
-          changes: events.length,
-        });
-        if (!fresh) return { replay: true, changes: 0 };
-        await this.locations.persist(tx, events, refresh, (tagId) => state.engine.fixOf(tagId));
-        await this.locations.upsertTelemetry(tx, newestTelemetry(batch.observations));
-        if (batch.deviceSeenAt !== undefined) {
-          await this.locations.deviceSeen(tx, batch.deviceId, batch.deviceSeenAt, batch.receivedAt);
-        }
-        return { replay: false, changes: events.length };
+      written = await this.dataSource.transaction(async (tx) => {
+        // Jobs already in the ledger (a replay after a crash or a lost acknowledgement) are skipped
+        // before the engine sees them, so a replay changes nothing.
+        const done = await this.locations.processedBatches(
+          tx,
+          batches.map((b) => b.batchId),
+        );
+        const fresh = batches.filter((b) => !done.has(b.batchId));
+        if (fresh.length === 0) return { fresh, events: [], refresh: [] };
+        engineMoved = true;
+        const events = fresh.map((b) =>
+          state.engine.ingest(
+            b.observations.map((o) => toEngineObservation(o, b.deviceId)),
+            now,
+          ),
+        );
+        const all = events.flat();
+        const observations = fresh.length === 1 ? fresh[0].observations : fresh.flatMap((b) => b.observations);
+        const refresh = this.dueForRefresh(state, observations, all);
+        await this.locations.persist(tx, all, refresh, (tagId) => state.engine.fixOf(tagId));
+        await this.locations.upsertTelemetry(tx, newestTelemetry(observations));
+        await this.locations.devicesSeen(
+          tx,
+          fresh.flatMap((b) =>
+            b.deviceSeenAt === undefined
+              ? []
+              : [{ deviceId: b.deviceId, deviceTime: b.deviceSeenAt, receivedAt: b.receivedAt }],
+          ),
+        );
+        await this.locations.recordBatches(
+          tx,
+          fresh.map((b, i) => ({
+            batchId: b.batchId,
+            deviceId: b.deviceId,
+            readCount: b.observations.length,
+            receivedAt: b.receivedAt,
+            changes: events[i].length,
+          })),
+        );
+        return { fresh, events, refresh };
       });
     } catch (err) {
       // The engine already holds what the failed transaction did not write.
-      state.stale = true;
+      if (engineMoved) state.stale = true;
       throw err;
     }
-    if (result.replay) {
-      if (events.length > 0 || refresh.length > 0) state.stale = true;
-      this.logger.debug(`batch ${batch.batchId}: replay, skipped`);
-      return result;
-    }
-    this.remember(state, events, refresh);
-    this.emit(events, batch.receivedAt);
-    this.logger.debug(`batch ${batch.batchId}: ${batch.observations.length} reads, ${result.changes} location events`);
-    return result;
+    const { fresh, events, refresh } = written;
+    this.remember(state, events.flat(), refresh);
+    const outcomes = new Map<ObservationBatch, BatchOutcome>();
+    fresh.forEach((b, i) => {
+      this.emit(events[i], b.receivedAt);
+      outcomes.set(b, { replay: false, changes: events[i].length });
+    });
+    if (fresh.length < batches.length) this.logger.debug(`${batches.length - fresh.length} replayed batch(es) skipped`);
+    return batches.map((b) => outcomes.get(b) ?? { replay: true, changes: 0 });
   }
 
   /** A device just registered (or one without antennas/position): re-read the facility, not too often. */
@@ -245,7 +317,13 @@ export class BatchProcessorService implements PartitionHooks {
     const mine = fixes.filter((f) => partitionOf(f.tagId, n) === partition);
     const engine = new LocationEngine(topology, this.engineConfig);
     engine.restore(mine);
-    return { engine, written: new Map(mine.map((f) => [f.tagId, f.seenAt])), stale: false };
+    return {
+      engine,
+      written: new Map(mine.map((f) => [f.tagId, f.seenAt])),
+      stale: false,
+      pending: [] as PendingBatch[],
+      flushQueued: false,
+    };
   }
 
   private async loadTopology(): Promise<{ value: EngineTopology; key: string }> {
@@ -311,6 +389,18 @@ export function toDomainEvents(events: readonly LocationEvent[], batchReceivedAt
         };
     }
   });
+}
+
+/** The next group: pending batches in delivery order, within MAX_GROUP_BATCHES and MAX_GROUP_READS (at least one). */
+function takeGroup(pending: PendingBatch[]): PendingBatch[] {
+  let n = 0;
+  let reads = 0;
+  while (n < pending.length && n < MAX_GROUP_BATCHES) {
+    reads += pending[n].batch.observations.length;
+    if (n > 0 && reads > MAX_GROUP_READS) break;
+    n++;
+  }
+  return pending.splice(0, n);
 }
 
 /** Per tag, the newest value of each telemetry field in the batch; empty when no read carries any. */

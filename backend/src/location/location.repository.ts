@@ -104,35 +104,68 @@ export class LocationRepository {
     }));
   }
 
-  /**
-   * Records the job in the ledger with the number of location events it caused; false if it was
-   * processed before (a replayed job), in which case the caller must write nothing else.
-   */
-  async recordBatch(
-    tx: EntityManager,
-    batch: { batchId: string; deviceId: string; readCount: number; receivedAt: number; changes: number },
-  ): Promise<boolean> {
-    const rows: unknown[] = await tx.query(
-      `INSERT INTO ingest_batch (batch_id, device_id, read_count, received_at, location_changes)
-       VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5) ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id`,
-      [batch.batchId, batch.deviceId, batch.readCount, batch.receivedAt, batch.changes],
+  /** Which of these jobs the ledger already holds (processed before: a replay). */
+  async processedBatches(tx: EntityManager, batchIds: readonly string[]): Promise<Set<string>> {
+    const rows: { batch_id: string }[] = await tx.query(
+      `SELECT batch_id FROM ingest_batch WHERE batch_id = ANY($1::text[])`,
+      [batchIds],
     );
-    return rows.length === 1;
+    return new Set(rows.map((r) => r.batch_id));
   }
 
   /**
-   * The device was heard: last seen is when WE heard it (a reader with a slow clock is not
-   * offline); clock skew is the device's newest time minus our receive time (negative too while
-   * it replays a buffer).
+   * Records the jobs in the ledger, each with the number of location events it caused, in the
+   * transaction that wrote those changes. Throws (rolling the transaction back) if another
+   * process recorded one of them meanwhile, so a job's changes are never written twice.
    */
-  async deviceSeen(tx: EntityManager, deviceId: string, deviceTime: number, receivedAt: number): Promise<void> {
+  async recordBatches(
+    tx: EntityManager,
+    batches: readonly { batchId: string; deviceId: string; readCount: number; receivedAt: number; changes: number }[],
+  ): Promise<void> {
+    if (batches.length === 0) return;
+    const rows: unknown[] = await tx.query(
+      `INSERT INTO ingest_batch (batch_id, device_id, read_count, received_at, location_changes)
+       SELECT u.batch_id, u.device_id, u.read_count, to_timestamp(u.received_ms / 1000.0), u.changes
+       FROM unnest($1::text[], $2::uuid[], $3::int[], $4::float8[], $5::int[])
+         AS u(batch_id, device_id, read_count, received_ms, changes)
+       ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id`,
+      [
+        batches.map((b) => b.batchId),
+        batches.map((b) => b.deviceId),
+        batches.map((b) => b.readCount),
+        batches.map((b) => b.receivedAt),
+        batches.map((b) => b.changes),
+      ],
+    );
+    if (rows.length !== batches.length) {
+      throw new Error(`${batches.length - rows.length} batch(es) were recorded by another process meanwhile`);
+    }
+  }
+
+  /**
+   * Devices were heard: last seen is when WE heard them (a reader with a slow clock is not
+   * offline); clock skew is the device's newest time minus our receive time (negative too while
+   * it replays a buffer). One statement for all devices of a group, the newest batch per device.
+   */
+  async devicesSeen(
+    tx: EntityManager,
+    seen: readonly { deviceId: string; deviceTime: number; receivedAt: number }[],
+  ): Promise<void> {
+    if (seen.length === 0) return;
+    const newest = new Map<string, { deviceTime: number; receivedAt: number }>();
+    for (const s of seen) {
+      const n = newest.get(s.deviceId);
+      if (!n || s.receivedAt >= n.receivedAt) newest.set(s.deviceId, s);
+    }
+    const ids = [...newest.keys()];
     await tx.query(
-      `UPDATE device SET
-         last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < to_timestamp($3 / 1000.0)
-                             THEN to_timestamp($3 / 1000.0) ELSE last_seen_at END,
-         clock_skew_ms = LEAST(GREATEST(round($2 - $3)::bigint, -2147483648), 2147483647)::int
-       WHERE id = $1`,
-      [deviceId, deviceTime, receivedAt],
+      `UPDATE device d SET
+         last_seen_at = CASE WHEN d.last_seen_at IS NULL OR d.last_seen_at < to_timestamp(u.received / 1000.0)
+                             THEN to_timestamp(u.received / 1000.0) ELSE d.last_seen_at END,
+         clock_skew_ms = LEAST(GREATEST(round(u.device_time - u.received)::bigint, -2147483648), 2147483647)::int
+       FROM unnest($1::uuid[], $2::float8[], $3::float8[]) AS u(id, device_time, received)
+       WHERE d.id = u.id`,
+      [ids, ids.map((id) => newest.get(id)!.deviceTime), ids.map((id) => newest.get(id)!.receivedAt)],
     );
   }
 

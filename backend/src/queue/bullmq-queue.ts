@@ -39,6 +39,7 @@ function connectProducer(url: string): Redis {
   return new IORedis(url, {
     maxRetriesPerRequest: 0,
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    enableAutoPipelining: true,
     enableReadyCheck: true,
     lazyConnect: false,
   });
@@ -53,6 +54,11 @@ function jobIdOf(batchId: string): string {
   // BullMQ reserves ':' in custom job ids, hence the hash; the worker's ledger catches older repeats.
   return createHash('sha256').update(batchId).digest('base64url');
 }
+
+/** A worker renews its jobs' locks every half of this; a killed worker's jobs are retried after it. */
+export const JOB_LOCK_MS = 6_000;
+/** How often a partition's consumer looks for jobs whose lock lapsed (a killed worker's). */
+export const JOB_STALLED_CHECK_MS = 3_000;
 
 /** Production queue: BullMQ on Redis (AOF persistence, noeviction). One job per batch partition. */
 export class BullMqBatchQueue implements BatchQueue {
@@ -82,11 +88,15 @@ export class BullMqBatchQueue implements BatchQueue {
     if (parts.length === 0) return 'accepted';
     // A job id derives from its batch id: BullMQ ignores a second add of a job id it still holds,
     // so re-adding every part is safe and completes a batch an earlier attempt left half-queued.
-    const seenBefore = await this.queues[parts[0].partition].getJob(jobIdOf(parts[0].batchId));
-    await Promise.all(
-      parts.map((part) => this.queues[part.partition].add(PROCESS_BATCH_JOB, part, { jobId: jobIdOf(part.batchId) })),
-    );
-    return seenBefore ? 'duplicate' : 'accepted';
+    // The lookup is sent synchronously, before the adds (which await before sending), and Redis
+    // runs one connection's commands in order, so it sees the state before this call. Auto-
+    // pipelining sends what concurrent requests issue in the same tick in one write.
+    const first = this.queues[parts[0].partition];
+    const [seenBefore] = await Promise.all([
+      this.connection.exists(first.toKey(jobIdOf(parts[0].batchId))),
+      ...parts.map((part) => this.queues[part.partition].add(PROCESS_BATCH_JOB, part, { jobId: jobIdOf(part.batchId) })),
+    ]);
+    return seenBefore === 1 ? 'duplicate' : 'accepted';
   }
 
   async backlog(): Promise<number> {
@@ -111,8 +121,17 @@ export class BullMqBatchQueue implements BatchQueue {
 }
 
 /**
- * Consumes only the partitions this process holds a lease on, each with concurrency 1, so a
- * tag's batches are handled one at a time and in order even with several worker processes.
+ * Jobs of one partition a worker holds at once. They are taken in queue order and handed to the
+ * handler in that order; the handler serialises them per partition and writes those that arrived
+ * together in one transaction (group commit), so per-tag order holds while the database cost is
+ * paid per group. A worker killed mid-group leaves these jobs stalled: the partition's next owner
+ * re-runs them and the ledger skips what was committed.
+ */
+export const JOBS_IN_FLIGHT_PER_PARTITION = 64;
+
+/**
+ * Consumes only the partitions this process holds a lease on, so a tag's batches are handled by
+ * one process at a time and in order even with several worker processes.
  */
 export class BullMqBatchConsumer implements BatchConsumer {
   private readonly workers = new Map<number, Worker<ObservationBatch>>();
@@ -159,13 +178,13 @@ export class BullMqBatchConsumer implements BatchConsumer {
         if (job.name !== PROCESS_BATCH_JOB) throw new UnrecoverableError(`unknown job ${job.name}`);
         await handler(job.data);
       },
-      // A job of a killed worker is handed on once its lock lapses (checked every 5 s).
+      // A job of a killed worker is handed on once its lock lapses (checked every JOB_STALLED_CHECK_MS).
       {
         connection: this.connection!,
         prefix: this.prefix,
-        concurrency: 1,
-        lockDuration: 10_000,
-        stalledInterval: 5_000,
+        concurrency: JOBS_IN_FLIGHT_PER_PARTITION,
+        lockDuration: JOB_LOCK_MS,
+        stalledInterval: JOB_STALLED_CHECK_MS,
       },
     );
     worker.on('failed', (job, err) =>

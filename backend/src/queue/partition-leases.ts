@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** A lease lives this long unless renewed; a dead worker's partitions move on after it. */
-export const LEASE_TTL_MS = 15_000;
+export const LEASE_TTL_MS = 6_000;
 /** How often a worker renews its leases, reports itself alive and rebalances. */
 export const LEASE_CYCLE_MS = 2_000;
 
