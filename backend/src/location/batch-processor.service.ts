@@ -132,7 +132,10 @@ export class BatchProcessorService implements PartitionHooks {
       const group = takeGroup(state.pending);
       if (state.pending.length > 0) this.scheduleGroup(state, partition);
       try {
-        const outcomes = await this.processGroup(state, group.map((g) => g.batch));
+        const outcomes = await this.processGroup(
+          state,
+          group.map((g) => g.batch),
+        );
         group.forEach((g, i) => g.resolve(outcomes[i]));
       } catch (err) {
         for (const g of group) g.reject(err);

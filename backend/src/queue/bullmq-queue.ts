@@ -11,6 +11,9 @@ import {
   MAX_ATTEMPTS,
   type ObservationBatch,
   OBSERVATION_QUEUE,
+  type PackedBatch,
+  packBatch,
+  unpackBatch,
   type PartitionHooks,
   PROCESS_BATCH_JOB,
   retryDelayMs,
@@ -64,14 +67,14 @@ export const JOB_STALLED_CHECK_MS = 3_000;
 export class BullMqBatchQueue implements BatchQueue {
   readonly kind = 'bullmq' as const;
   private readonly connection: Redis;
-  private readonly queues: Queue<ObservationBatch>[];
+  private readonly queues: Queue<PackedBatch>[];
 
   constructor(url: string, prefix: string, partitions: number) {
     this.connection = connectProducer(url);
     this.queues = Array.from(
       { length: partitions },
       (_, p) =>
-        new Queue<ObservationBatch>(partitionQueueName(p), {
+        new Queue<PackedBatch>(partitionQueueName(p), {
           connection: this.connection,
           prefix,
           defaultJobOptions: {
@@ -94,7 +97,9 @@ export class BullMqBatchQueue implements BatchQueue {
     const first = this.queues[parts[0].partition];
     const [seenBefore] = await Promise.all([
       this.connection.exists(first.toKey(jobIdOf(parts[0].batchId))),
-      ...parts.map((part) => this.queues[part.partition].add(PROCESS_BATCH_JOB, part, { jobId: jobIdOf(part.batchId) })),
+      ...parts.map((part) =>
+        this.queues[part.partition].add(PROCESS_BATCH_JOB, packBatch(part), { jobId: jobIdOf(part.batchId) }),
+      ),
     ]);
     return seenBefore === 1 ? 'duplicate' : 'accepted';
   }
@@ -134,7 +139,7 @@ export const JOBS_IN_FLIGHT_PER_PARTITION = 64;
  * one process at a time and in order even with several worker processes.
  */
 export class BullMqBatchConsumer implements BatchConsumer {
-  private readonly workers = new Map<number, Worker<ObservationBatch>>();
+  private readonly workers = new Map<number, Worker<PackedBatch | ObservationBatch>>();
   private connection?: Redis;
   private leases?: PartitionLeases;
 
@@ -171,12 +176,12 @@ export class BullMqBatchConsumer implements BatchConsumer {
     return this.leases?.owned() ?? [];
   }
 
-  private consume(partition: number, handler: BatchHandler): Worker<ObservationBatch> {
-    const worker = new Worker<ObservationBatch>(
+  private consume(partition: number, handler: BatchHandler): Worker<PackedBatch | ObservationBatch> {
+    const worker = new Worker<PackedBatch | ObservationBatch>(
       partitionQueueName(partition),
       async (job) => {
         if (job.name !== PROCESS_BATCH_JOB) throw new UnrecoverableError(`unknown job ${job.name}`);
-        await handler(job.data);
+        await handler(unpackBatch(job.data));
       },
       // A job of a killed worker is handed on once its lock lapses (checked every JOB_STALLED_CHECK_MS).
       {

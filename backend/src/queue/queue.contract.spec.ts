@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { partitionOf, splitIntoPartitions, type TagObservation } from './queue.contract';
+import {
+  type ObservationBatch,
+  packBatch,
+  type PackedBatch,
+  partitionOf,
+  splitIntoPartitions,
+  type TagObservation,
+  unpackBatch,
+} from './queue.contract';
 
 const read = (tagId: string, seenAt: number): TagObservation => ({
   tagId,
@@ -85,5 +93,49 @@ describe('partitioning by tag hash', () => {
     expect(partitionOf('IBEACON:E2C56DB5-DFFB-48D2-B060-D0F5A71096E0:1:2', 8)).toBe(
       partitionOf('IBEACON:E2C56DB5-DFFB-48D2-B060-D0F5A71096E0:1:2', 8),
     );
+  });
+});
+
+describe('packBatch / unpackBatch (the form a batch takes in Redis)', () => {
+  const receivedAt = Date.UTC(2026, 10, 26, 9, 0, 0);
+  const batch: ObservationBatch = {
+    batchId: 'dev-1:b-7:p2',
+    partition: 2,
+    deviceId: 'dev-1',
+    format: 'minew',
+    receivedAt,
+    deviceSeenAt: receivedAt - 40,
+    observations: [
+      { tagId: '3414257BF4000000000186A1', tech: 'rfid', antenna: 3, rssi: -61.5, seenAt: receivedAt - 1200 },
+      {
+        tagId: 'IBEACON:F7826DA6-4FA2-4E98-8024-BC5B71E0893E:100:1',
+        tech: 'ble',
+        antenna: null,
+        rssi: -77,
+        seenAt: receivedAt + 15,
+        txPower: -59,
+        telemetry: { batteryPercent: 81, addressType: 'public' },
+      },
+      { tagId: '3414257BF4000000000186A2', tech: 'rfid', antenna: 1, rssi: null, seenAt: receivedAt - 3 },
+    ],
+  };
+
+  it('gives back exactly the batch it packed, telemetry and beacon power included', () => {
+    const wire = JSON.parse(JSON.stringify(packBatch(batch))) as PackedBatch;
+    expect(unpackBatch(wire)).toEqual(batch);
+  });
+
+  it('keeps the batch id readable in the job and is much smaller than one object per read', () => {
+    const many: ObservationBatch = {
+      ...batch,
+      observations: Array.from({ length: 300 }, (_, i) => ({ ...batch.observations[0], seenAt: receivedAt - i })),
+    };
+    const packed = JSON.stringify(packBatch(many));
+    expect((JSON.parse(packed) as { batchId: string }).batchId).toBe('dev-1:b-7:p2');
+    expect(packed.length).toBeLessThan(JSON.stringify(many).length * 0.6);
+  });
+
+  it('takes a job queued in the plain form by an earlier release as it is', () => {
+    expect(unpackBatch(batch)).toBe(batch);
   });
 });
