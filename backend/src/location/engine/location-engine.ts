@@ -379,6 +379,7 @@ export class LocationEngine {
     const topo = this.topo;
     const d = tag.d;
     const from = g - cfg.rfidWindowMs;
+    if (this.settledRfid(tag, hi, from)) return true;
     const portalFrom = g - cfg.portalWindowMs;
     const acc = this.zoneAcc;
     const count = this.zoneCount;
@@ -454,9 +455,39 @@ export class LocationEngine {
     if (count[z] > 0) {
       let other = -Infinity;
       for (let k = 0; k < nTouched; k++) if (touched[k] !== z && acc[touched[k]] > other) other = acc[touched[k]];
-      d[CONF] = rfidConfidence(other === -Infinity ? 30 : acc[z] - other, count[z]);
+      d[CONF] = rfidConfidence(other === -Infinity ? UNCHALLENGED_MARGIN_DB : acc[z] - other, count[z]);
     }
     for (let k = 0; k < nTouched; k++) count[touched[k]] = 0;
+    return true;
+  }
+
+  /**
+   * The common case, decided without weighing evidence: every antenna read in the window is one
+   * of the current zone's, none a doorway portal's. The zone holds, any challenger is dropped and
+   * the confidence is that of an unchallenged zone — what the full computation gives, without its
+   * per-read powers and logarithms. False when the full computation is needed.
+   */
+  private settledRfid(tag: TagState, hi: number, from: number): boolean {
+    const d = tag.d;
+    const cur = d[ZONE];
+    if (cur < 0) return false;
+    const topo = this.topo;
+    let reads = 0;
+    for (let i = hi; i >= tag.head && tag.times[i] > from; i--) {
+      const s = tag.src[i];
+      if (s < 0 || topo.srcIsGateway[s] === 1) continue;
+      if (topo.srcZone[s] !== cur || topo.srcSide[s] !== SIDE_NONE) return false;
+      reads++;
+    }
+    if (reads === 0) return false;
+    const zone = topo.zones[cur];
+    d[CAND] = -1;
+    d[TECH] = TECH_RFID;
+    d[X] = zone.cx;
+    d[Y] = zone.cy;
+    d[FLOOR] = zone.floor;
+    d[FLOOR_CAND] = -1;
+    d[CONF] = rfidConfidence(UNCHALLENGED_MARGIN_DB, reads);
     return true;
   }
 
@@ -1116,6 +1147,9 @@ function median(vals: Float64Array, from: number, n: number): number {
 function floorScore(top1: number, top2: number): number {
   return top2 === -Infinity ? top1 - 5 : (top1 + top2) / 2;
 }
+
+/** The margin an RFID zone read by no other antenna in the window is credited with, dB. */
+const UNCHALLENGED_MARGIN_DB = 30;
 
 /**
  * RFID confidence: how clearly the zone leads (margin in dB over the next zone, 0.5 at a tie,
