@@ -26,6 +26,7 @@ const {
   batchSize = 300,
   moverShare = 0.1,
   bleShare = 0.3,
+  bleHz = 1,
   maxBatchIntervalMs = 0,
   runId,
   epochMs = Date.now(),
@@ -192,19 +193,28 @@ function tick() {
     stats.moves += world.moveDue(Date.now() - epochMs);
     lastMoveCheck = now;
   }
-  // Reads due since the last tick, shared by the devices in proportion to the tags they hear;
+  // Reads due since the last tick, shared by the devices in proportion to the tags they hear,
+  // except that a BLE beacon is heard at most bleHz times a second by each of its gateways (it
+  // advertises at most that often; 0: no cap), the RFID readers taking the rest of the rate;
   // a batch is sent, stamped with the moment it fell due, as soon as a device has batchSize of them.
   const dt = now - lastTick;
   lastTick = now;
   stats.lateMsMax = Math.max(stats.lateMsMax, dt - TICK_MS);
-  let total = 0;
-  for (let di = 0; di < devices.length; di++) total += world.weight(di);
+  let bleMembers = 0;
+  let rfidMembers = 0;
+  for (let di = 0; di < devices.length; di++) {
+    if (devices[di].kind === 'ble_gateway') bleMembers += world.weight(di);
+    else rfidMembers += world.weight(di);
+  }
   const due = (rate * dt) / 1000;
+  const perMember = due / Math.max(1, bleMembers + rfidMembers);
+  const blePerMember = bleHz > 0 && rfidMembers > 0 ? Math.min(perMember, (bleHz * dt) / 1000) : perMember;
+  const rfidPerMember = rfidMembers > 0 ? (due - blePerMember * bleMembers) / rfidMembers : 0;
   for (let di = 0; di < devices.length; di++) {
     const w = world.weight(di);
     if (w === 0) continue;
     const before = acc[di];
-    acc[di] += (due * w) / total;
+    acc[di] += w * (devices[di].kind === 'ble_gateway' ? blePerMember : rfidPerMember);
     while (acc[di] >= batchSize) {
       // Interpolate when within this tick the batch fell due.
       const at = now - dt + (dt * (batchSize - before)) / Math.max(1e-9, acc[di] - before);

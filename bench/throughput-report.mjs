@@ -119,7 +119,7 @@ export function markdown(r) {
   L.push(
     `${r.machine.cpus} cores (${r.machine.model}), Node ${r.machine.node}, PostgreSQL and Redis on loopback; ` +
       `${r.config.apis} api + ${r.config.workers} worker process(es); ${r.config.readers} RFID readers (4 antennas) + ` +
-      `${r.config.gateways} BLE gateways; ${r.config.tags.toLocaleString('en-US')} tags (${Math.round(r.config.bleShare * 10)} in 10 BLE, heard by 3 gateways; ` +
+      `${r.config.gateways} BLE gateways; ${r.config.tags.toLocaleString('en-US')} tags (${Math.round(r.config.bleShare * 10)} in 10 BLE, heard by 3 gateways${r.config.bleHz > 0 ? `, advertising at most ${r.config.bleHz} Hz` : ''}; ` +
       `${Math.round(r.config.moverShare * 100)}% moving every 20-60 s); batches of ${r.config.batchSize} reads${r.config.maxBatchIntervalMs > 0 ? ` or whatever a device has after ${r.config.maxBatchIntervalMs} ms` : ''}; ` +
       `\`${r.command}\`. Load average at start: ${r.machine.loadavg.join(' ')}.` +
       (r.source

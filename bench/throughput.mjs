@@ -55,6 +55,7 @@ const { values: opt } = parseArgs({
     'batch-size': { type: 'string', default: '300' },
     'mover-share': { type: 'string', default: '0.1' },
     'ble-share': { type: 'string', default: '0.3' },
+    'ble-hz': { type: 'string', default: '1' },
     'max-batch-interval-ms': { type: 'string', default: '0' },
     peer: { type: 'boolean', default: true },
     'no-peer': { type: 'boolean', default: false },
@@ -83,6 +84,8 @@ if (opt.help) {
   --apis 1 --workers 1       process counts (two apis: the load is round-robin over them)
   --readers 240 --gateways 80 --batch-size 300 --mover-share 0.1
   --ble-share 0.3            share of tags that are BLE beacons (tenths; 0 = RFID only)
+  --ble-hz 1                 a beacon advertises at most this often, heard by each of its 3 gateways;
+                             the RFID readers take the rest of the rate (0: reads shared by tag count alone)
   --max-batch-interval-ms 0  devices also post what they have after this long (0: only full batches)
   --no-peer                  skip the barnowl + barnacles peer; --peer-rates defaults to --rates
   --profile                  run the api and worker(s) under --cpu-prof and report their top frames
@@ -109,6 +112,7 @@ const config = {
   batchSize: num('batch-size'),
   moverShare: num('mover-share'),
   bleShare: num('ble-share'),
+  bleHz: num('ble-hz'),
   maxBatchIntervalMs: num('max-batch-interval-ms'),
   peer: opt.peer && !opt['no-peer'],
   peerRates: list(opt['peer-rates'] ?? opt.rates),
@@ -256,6 +260,7 @@ async function runLoad({
       batchSize: config.batchSize,
       moverShare: config.moverShare,
       bleShare: config.bleShare,
+      bleHz: config.bleHz,
       maxBatchIntervalMs: config.maxBatchIntervalMs,
       runId: `${runId}-${mode}-${rate}-${tags}-${Date.now().toString(36)}`,
       prime,
