@@ -121,18 +121,29 @@ export class DatabaseBatchConsumer implements BatchConsumer {
       } catch (err) {
         this.logger.error({ err: (err as Error).message }, 'embedded queue: cannot read backlog');
       }
-      for (const row of rows) {
-        if (!this.running) return;
-        await this.processOne(row, handler);
+      if (!this.running) return;
+      // Handed over together, in queue order: the handler writes what arrives together in one
+      // transaction (group commit); each row is deleted once its batch is committed.
+      const done = (await Promise.all(rows.map((row) => this.processOne(row, handler)))).filter(
+        (seq): seq is string => seq !== null,
+      );
+      if (done.length > 0) {
+        await this.dataSource
+          .query(`DELETE FROM queued_batch WHERE seq = ANY($1::bigint[])`, [done])
+          .catch((err: Error) =>
+            // Left in the queue: processed again later, which the ledger makes a no-op.
+            this.logger.error({ err: err.message }, 'embedded queue: cannot remove processed batches'),
+          );
       }
       if (rows.length < CLAIM) await this.idle();
     }
   }
 
-  private async processOne(row: QueuedRow, handler: BatchHandler): Promise<void> {
+  /** The row's seq once its batch is committed; null when it failed (it is kept and retried). */
+  private async processOne(row: QueuedRow, handler: BatchHandler): Promise<string | null> {
     try {
       await handler(row.payload);
-      await this.dataSource.query(`DELETE FROM queued_batch WHERE seq = $1`, [row.seq]);
+      return String(row.seq);
     } catch (err) {
       const attempt = row.attempts + 1;
       const message = (err as Error).message;
@@ -145,6 +156,7 @@ export class DatabaseBatchConsumer implements BatchConsumer {
           [row.seq, attempt, message.slice(0, 1000), retryDelayMs(attempt) / 1000],
         )
         .catch((e: Error) => this.logger.error({ err: e.message }, 'embedded queue: cannot record failure'));
+      return null;
     }
   }
 
