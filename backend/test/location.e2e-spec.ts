@@ -224,13 +224,16 @@ describe('location engine in the worker', () => {
     const first = batch('a', 1, -55, [t, t + 250, t + 500]);
     expect(await processor.process(first)).toEqual({ replay: false, changes: 1 });
 
-    // The first batch again (a job re-run after a crash), then the tag carried to antenna 2's zone.
+    // The first batch again (a job re-run after a crash), then the tag carried to antenna 2's
+    // zone, one of those batches delivered twice.
+    const second = batch('b', 2, -40, [t + 750, t + 1000, t + 1250, t + 1500]);
     const outcomes = await Promise.all([
       processor.process(first),
-      processor.process(batch('b', 2, -40, [t + 750, t + 1000, t + 1250, t + 1500])),
+      processor.process(second),
+      processor.process(second),
       processor.process(batch('c', 2, -40, [t + 1750, t + 2000, t + 2250, t + 2500])),
     ]);
-    expect(outcomes.map((o) => o.replay)).toEqual([true, false, false]);
+    expect(outcomes.map((o) => o.replay)).toEqual([true, false, true, false]);
 
     const ledger = await sut.query<{ batch_id: string; read_count: number; processed_at: Date }>(
       `SELECT batch_id, read_count, processed_at FROM ingest_batch WHERE batch_id LIKE $1 ORDER BY batch_id`,

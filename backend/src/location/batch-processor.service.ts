@@ -198,7 +198,13 @@ export class BatchProcessorService implements PartitionHooks {
           tx,
           batches.map((b) => b.batchId),
         );
-        const fresh = batches.filter((b) => !done.has(b.batchId));
+        // A job delivered twice into one group (re-queued while it waited here) counts once.
+        const fresh: ObservationBatch[] = [];
+        for (const b of batches) {
+          if (done.has(b.batchId)) continue;
+          done.add(b.batchId);
+          fresh.push(b);
+        }
         if (fresh.length === 0) return { fresh, events: [], refresh: [] };
         engineMoved = true;
         const events = fresh.map((b) =>
@@ -239,13 +245,13 @@ export class BatchProcessorService implements PartitionHooks {
     }
     const { fresh, events, refresh } = written;
     this.remember(state, events.flat(), refresh);
-    const outcomes = new Map<ObservationBatch, BatchOutcome>();
-    fresh.forEach((b, i) => {
-      this.emit(events[i], b.receivedAt);
-      outcomes.set(b, { replay: false, changes: events[i].length });
-    });
+    fresh.forEach((b, i) => this.emit(events[i], b.receivedAt));
     if (fresh.length < batches.length) this.logger.debug(`${batches.length - fresh.length} replayed batch(es) skipped`);
-    return batches.map((b) => outcomes.get(b) ?? { replay: true, changes: 0 });
+    // fresh is an ordered subsequence of batches: each batch's outcome is the next fresh one's, or a replay.
+    let next = 0;
+    return batches.map((b) =>
+      fresh[next] === b ? { replay: false, changes: events[next++].length } : { replay: true, changes: 0 },
+    );
   }
 
   /** A device just registered (or one without antennas/position): re-read the facility, not too often. */
