@@ -109,7 +109,10 @@ export interface EngineConfig {
   rfidDecayDbPerS: number;
   /** BLE: how far back smoothed RSSI per gateway looks; older readings are forgotten. */
   bleWindowMs: number;
-  /** BLE: the estimated zone must persist this long before the tag moves. */
+  /**
+   * BLE: the estimated zone must lead this long before the tag moves (model: not a strong leader
+   * of a moving beacon, see bleStrongZoneRatio; centroid: always).
+   */
   bleDwellMs: number;
   /** BLE: calibrated power at 1 m when the frame does not carry one, dBm. */
   defaultTxPower: number;
@@ -117,6 +120,11 @@ export interface EngineConfig {
   pathLossExponent: number;
   /** Observations older than the tag's newest by more than this are dropped as too late. */
   lateWindowMs: number;
+  /**
+   * tick decides up to lateWindowMs before now, and up to right after a tag's newest read once
+   * nothing newer has come for this long (the reads of that moment have all arrived).
+   */
+  tickQuietMs: number;
   /** A tag not heard for this long becomes 'lost' (last seen at). */
   lostAfterMs: number;
   /** Tags of supply units: read by a stock-location antenna, they are left to the stock engine. */
@@ -168,8 +176,18 @@ export interface EngineConfig {
   bleSilenceWeight: number;
   /** BLE model: zone probability from its points' likelihoods: 'area' sums them (big zones favoured), 'zone' averages them (every zone equally likely a priori). */
   bleZonePrior: 'area' | 'zone';
-  /** BLE model: a zone challenges the current one when it is this many times more probable. */
+  /**
+   * BLE model: while a beacon moves (advertises quickly), a zone this many times as probable as
+   * the current one takes over after bleDwellMs...
+   */
   bleZoneRatio: number;
+  /**
+   * ...and a strong leader — this many times as probable, holding at least bleStrongZoneShare of
+   * the probability — at once. While the beacon stands still (advertises slowly), only a strong
+   * leader takes over, after bleDwellMs.
+   */
+  bleStrongZoneRatio: number;
+  bleStrongZoneShare: number;
   /** Confidence halves for every this long without a read (age = now - seenAt). */
   confidenceHalfLifeMs: number;
   /** BLE: positions are computed at grid instants that are multiples of this (a multiple of evalStepMs). */

@@ -207,6 +207,42 @@ describe(`${LocationEngine.name} (BLE)`, () => {
     expect(aged[2]).toBeLessThan(aged[1]);
   });
 
+  it('holds the room of a still beacon by a wall, but follows a moving one through the door at once', () => {
+    // Standing in A, 0.2 m from the wall to B, advertising every 4 s (still) for ten minutes.
+    const random = rng(11);
+    const noisy: BeaconOptions = { noiseDb: 5, loss: 0.2, random };
+    walk(sut, [{ floor: 0, x: 3.8, y: 3, seconds: 5 }], T0, noisy);
+    const still: { at: number; event: LocationEvent }[] = [];
+    for (let t = T0 + 9_000; t < T0 + 609_000; t += 4_000) {
+      for (const event of sut.ingest(beaconSecond(BEACON, 0, 3.8, 3, t, noisy), t + 1_000))
+        still.push({ at: t, event });
+      for (const event of sut.tick(t + 1_000)) still.push({ at: t, event });
+    }
+    expect(sut.fixOf(BEACON)!.zoneId).toBe('A');
+    expect(changes(still)).toEqual([]);
+
+    // Wheeled across into the middle of B (advertising every second while it moves).
+    const moveAt = T0 + 620_000;
+    const moved = changes(walk(sut, [{ floor: 0, x: 6, y: 3, seconds: 10 }], moveAt, noisy));
+    expect(moved.map((c) => c.zoneId)).toEqual(['B']);
+    expect(moved[0].at - moveAt).toBeLessThanOrEqual(2_000);
+  });
+
+  it('takes the decision after a tag falls quiet for tickQuietMs, not a late window later', () => {
+    walk(sut, [{ floor: 0, x: 2, y: 3, seconds: 10 }]);
+    // One advertisement from the middle of B, then silence (a beacon that has stopped there).
+    const last = T0 + 10_400;
+    const reads = beaconSecond(BEACON, 0, 6, 3, last).concat(beaconSecond(BEACON, 0, 6, 3, last - 1_000));
+    const patient = new LocationEngine(WARD, { tickQuietMs: DEFAULT_ENGINE_CONFIG.lateWindowMs });
+    walk(patient, [{ floor: 0, x: 2, y: 3, seconds: 10 }]);
+
+    for (const engine of [sut, patient]) expect(engine.ingest(reads, last + 100)).toEqual([]);
+    const quietAt = last + DEFAULT_ENGINE_CONFIG.tickQuietMs + 200;
+    expect(changes(sut.tick(quietAt).map((event) => ({ at: quietAt, event }))).map((c) => c.zoneId)).toEqual(['B']);
+    expect(patient.tick(quietAt)).toEqual([]);
+    expect(patient.fixOf(BEACON)!.zoneId).toBe('A');
+  });
+
   it('ignores gateways that are not placed, and reads without RSSI', () => {
     const reads: EngineObservation[] = [
       ble(BEACON, 'NOWHERE', -50, T0),

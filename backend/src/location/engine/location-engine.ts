@@ -40,6 +40,9 @@ const CANDIDATE_RANGE_FACTOR = 1.5;
 /** Residual scale by the number of readings behind a gateway's median (sqrt(n) / 2, n <= 4). */
 const READING_WEIGHT = [0.5, 0.5, Math.SQRT1_2, Math.sqrt(3) / 2, 1];
 
+/** A single reading this much stronger than every other gateway's is suspect as a reference (a reflection), dB. */
+const WILD_READING_DB = 10;
+
 /** A candidate point whose cost exceeds the best by this (likelihood ratio e^-20) is ignored. */
 const NEGLIGIBLE_COST = 20;
 
@@ -99,10 +102,16 @@ export class LocationEngine {
   private gwRssi = new Float64Array(0);
   private gwDist = new Float64Array(0);
   private gwReadings = new Int32Array(0);
+  private gwLocal = new Int32Array(0);
+  private gwScale = new Float64Array(0);
   private models: (FloorModel | undefined)[] = [];
   private locals = new WeakMap<FloorModel, Int32Array>();
   private pointCost = new Float64Array(0);
   private heard = new Uint8Array(0);
+  /** Set by bleWindowStart: the beacon's last quick advertisement while it stands still, Infinity while it moves. */
+  private bleStillFrom = Infinity;
+  /** Set by decideBle: another floor's gateways sound about as strong as those of the tag's floor. */
+  private bleFloorContested = false;
   private readonly placement: Placement = { zone: -1, x: 0, y: 0, depth: 0 };
   private readonly clamp: Placement = { zone: -1, x: 0, y: 0, depth: 0 };
 
@@ -306,7 +315,13 @@ export class LocationEngine {
       // Take the decisions up to shortly before now (reads of those instants should all have
       // arrived by then): evidence still in its window may confirm a move although nothing new was
       // heard, and the reads after a tag's last decided instant count.
-      const horizon = Math.min(this.gridFloor(now - this.config.lateWindowMs), this.gridCeil(tag.newest + reach));
+      let horizon = Math.min(this.gridFloor(now - this.config.lateWindowMs), this.gridCeil(tag.newest + reach));
+      // A tag quiet for tickQuietMs has delivered the reads of its last moment (a still beacon's
+      // advertisement, heard by every gateway at once): decide right after them, up to a BLE
+      // instant, instead of lateWindowMs later. A read of that moment that still comes rolls back.
+      const bleStep = this.config.bleEvalStepMs;
+      const afterNewest = Math.min(this.gridFloor(now), Math.ceil(tag.newest / bleStep) * bleStep);
+      if (now - tag.newest >= this.config.tickQuietMs && afterNewest > horizon) horizon = afterNewest;
       if (horizon > tag.d[GRID]) this.advance(tag, horizon);
     }
     return this.drain();
@@ -634,6 +649,14 @@ export class LocationEngine {
       }
     }
     const floor = d[FLOOR];
+    // Another floor heard about as strongly (within half the floor hysteresis): a burst through the
+    // floor or a lift ride, when this floor's readings are no ground for a change of zone.
+    const here = top1[floor] === -Infinity ? -Infinity : floorScore(top1[floor], top2[floor]);
+    let contested = false;
+    for (let f = 0; f < top1.length; f++)
+      if (f !== floor && top1[f] !== -Infinity && floorScore(top1[f], top2[f]) > here - cfg.bleFloorHysteresisDb / 2)
+        contested = true;
+    this.bleFloorContested = contested;
 
     const tx = Number.isNaN(tag.txPower) ? cfg.defaultTxPower : tag.txPower;
     if (
@@ -703,7 +726,7 @@ export class LocationEngine {
    * Where the BLE window starts. Beacons advertise faster while moving (about 1 Hz) than while
    * still (every few seconds): while the tag advertises slowly, it has been standing since its
    * last quick advertisement, and every reading since then (up to bleStillWindowMs) describes the
-   * same spot; otherwise only the last bleWindowMs do.
+   * same spot; otherwise only the last bleWindowMs do. Notes in bleStillFrom since when it stands.
    */
   private bleWindowStart(tag: TagState, g: number, newest: number): number {
     const cfg = this.config;
@@ -722,7 +745,11 @@ export class LocationEngine {
       adv = t;
       stillFrom = t;
     }
-    if (stillFrom === tag.times[newest]) return short;
+    if (stillFrom === tag.times[newest]) {
+      this.bleStillFrom = Infinity;
+      return short;
+    }
+    this.bleStillFrom = stillFrom;
     return Math.max(long, Math.min(short, stillFrom - ADVERTISEMENT_SPREAD_MS));
   }
 
@@ -761,11 +788,14 @@ export class LocationEngine {
       heard.fill(0, 0, G);
       return false;
     }
-    // The reference is the strongest gateway that heard the tag more than once, if any: a single
-    // wild reading (a reflection) must not decide where to look.
+    // The reference is the strongest gateway, unless it heard the tag only once and stands out
+    // from the others (a single wild reading, a reflection, must not decide where to look): then
+    // the strongest that heard it more than once, if any.
     let r0 = 0;
-    while (r0 < k && this.gwReadings[r0] < 2) r0++;
-    if (r0 === k) r0 = 0;
+    if (this.gwReadings[0] < 2 && (k === 1 || this.gwRssi[0] - this.gwRssi[1] > WILD_READING_DB)) {
+      while (r0 < k && this.gwReadings[r0] < 2) r0++;
+      if (r0 === k) r0 = 0;
+    }
     const ref = local[this.gwSrc[r0]];
     const cand = model.near[ref];
     if (cand === undefined || cand.length === 0) {
@@ -790,12 +820,21 @@ export class LocationEngine {
     // Score every candidate point near the strongest gateway (robust: Huber loss on residuals).
     const sigma = cfg.bleSigmaDb;
     const costs = this.pointCost;
+    // Per gateway used, hoisted out of the point loop: its local index and residual scale (a
+    // median of more readings is surer: up to 4 readings halve the deviation).
+    const lg = this.gwLocal;
+    const scale = this.gwScale;
+    for (let i = 0; i < k; i++) {
+      lg[i] = local[this.gwSrc[i]];
+      scale[i] = READING_WEIGHT[Math.min(4, this.gwReadings[i])] / sigma;
+    }
+    const rssi = this.gwRssi;
     let minCost = Infinity;
     for (let j = 0; j < nc; j++) {
       const base = cand[j] * G;
       let cost = 0;
       for (let i = 0; i < k; i++) {
-        const l = local[this.gwSrc[i]];
+        const l = lg[i];
         // Only readings above the sensitivity floor are reported: a weak gateway's readings are
         // biased upwards, so compare with what it would report on average, not the model's mean.
         let predicted = model.expected[base + l];
@@ -807,8 +846,7 @@ export class LocationEngine {
             BLE_SENSITIVITY_DBM,
           );
         }
-        // A median of more readings is surer: up to 4 readings halve the deviation.
-        const r = (Math.abs(this.gwRssi[i] - predicted) / sigma) * READING_WEIGHT[Math.min(4, this.gwReadings[i])];
+        const r = Math.abs(rssi[i] - predicted) * scale[i];
         cost += r <= 2 ? (r * r) / 2 : 2 * r - 2;
         // Already far less likely than the best point so far: it will add nothing measurable.
         if (cost - minCost > NEGLIGIBLE_COST) break;
@@ -878,9 +916,17 @@ export class LocationEngine {
     if (cur < 0 || floorChanged || topo.zones[cur].floor !== floor) {
       this.place(tag, best, cur < 0 ? tag.times[this.firstInWindow(tag, hi, from)] : g, TECH_BLE);
     } else {
+      // Hysteresis in probability space, by motion. A strong leader is bleStrongZoneRatio times
+      // as probable as the current zone and holds bleStrongZoneShare of the probability. A moving
+      // beacon follows a strong leader at once and one bleZoneRatio times as probable after
+      // bleDwellMs; a still one (advertising slowly, its evidence gathered since it stopped)
+      // only a strong leader, after bleDwellMs.
+      const still = this.bleStillFrom !== Infinity;
       const curPost = count[cur] > 0 ? post[cur] : 0;
-      const leader = best !== cur && post[best] >= cfg.bleZoneRatio * curPost ? best : cur;
-      this.dwellStep(tag, leader, g, cfg.bleDwellMs);
+      const strong = post[best] >= cfg.bleStrongZoneRatio * curPost && post[best] >= cfg.bleStrongZoneShare * total;
+      // While another floor sounds about as strong, this floor's readings are suspect: the zone holds.
+      const leads = !this.bleFloorContested && (strong || (!still && post[best] >= cfg.bleZoneRatio * curPost));
+      this.dwellStep(tag, best !== cur && leads ? best : cur, g, strong && !still ? 0 : cfg.bleDwellMs);
       d[TECH] = TECH_BLE;
     }
     const z = d[ZONE];
@@ -1125,6 +1171,8 @@ export class LocationEngine {
     this.gwRssi = new Float64Array(sources);
     this.gwDist = new Float64Array(sources);
     this.gwReadings = new Int32Array(sources);
+    this.gwLocal = new Int32Array(sources);
+    this.gwScale = new Float64Array(sources);
   }
 }
 
