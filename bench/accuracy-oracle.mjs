@@ -5,7 +5,11 @@
 // the readings of the last WINDOW_S seconds. Its room accuracy is an upper bound for any engine
 // that only knows the gateway positions.
 //
-//   npm run build && node bench/accuracy-oracle.mjs     (SETTING=noisy TAGS=30 MINUTES=20 WINDOW_S=10)
+//   npm run build && node bench/accuracy-oracle.mjs     (SETTING=noisy TAGS=30 MINUTES=20 WINDOW_S=10
+//                                                        DEPLOYMENT=room)
+//
+// DEPLOYMENT=room is the site plan's BLE gateways; corridor keeps only those that hang in corridors
+// (as bench/accuracy.mjs does).
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,11 +25,22 @@ const TAGS = Number(process.env.TAGS ?? 30);
 const MINUTES = Number(process.env.MINUTES ?? 20);
 const WINDOW_S = Number(process.env.WINDOW_S ?? 10);
 const SEED = Number(process.env.SEED ?? 1);
+const DEPLOYMENT = process.env.DEPLOYMENT ?? 'room';
 const START = Date.UTC(2026, 10, 25, 8, 0, 0);
 const radio = sim.RADIO_SETTINGS[SETTING];
 const ble = radio.ble;
 
-const hospital = sim.hospitalFromSitePlan(loadSitePlan(join(root, 'floorplans/demo-hospital')).plan);
+const plan = loadSitePlan(join(root, 'floorplans/demo-hospital')).plan;
+if (DEPLOYMENT !== 'room' && DEPLOYMENT !== 'corridor') throw new Error(`unknown DEPLOYMENT ${DEPLOYMENT}`);
+const full = sim.hospitalFromSitePlan(plan);
+const inCorridor = (d) => sim.zoneAt(full, d.floor, d.at)?.kind === 'corridor';
+const hospital =
+  DEPLOYMENT === 'room'
+    ? full
+    : sim.hospitalFromSitePlan({
+        ...plan,
+        devices: plan.devices.filter((d) => d.kind !== 'ble_gateway' || inCorridor(d)),
+      });
 const tags = Array.from({ length: TAGS }, (_, i) => ({
   tagId: `IBEACON:0AC1E000-0000-4000-8000-000000000001:1:${i + 1}`,
 }));
@@ -131,5 +146,5 @@ for (let s = 1; s <= MINUTES * 60; s++) {
   }
 }
 console.log(
-  `oracle (${SETTING}, seed ${SEED}, ${TAGS} BLE tags, ${MINUTES} min, ${WINDOW_S} s window, true floor given): room accuracy of standing tags ${((100 * correct) / evaluations).toFixed(1)}% over ${evaluations} evaluations`,
+  `oracle (${DEPLOYMENT} deployment, ${hospital.gateways.length} gateways, ${SETTING}, seed ${SEED}, ${TAGS} BLE tags, ${MINUTES} min, ${WINDOW_S} s window, true floor given): room accuracy of standing tags ${((100 * correct) / evaluations).toFixed(1)}% over ${evaluations} evaluations`,
 );
