@@ -41,7 +41,7 @@ import { latency, markdown, profileTopFrames, round, slopePerSec, TARGETS } from
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
   options: {
-    rates: { type: 'string', default: '5000,10000,25000,50000,100000' },
+    rates: { type: 'string', default: '5000,10000,25000,50000,100000,150000' },
     'step-seconds': { type: 'string', default: '15' },
     'warmup-seconds': { type: 'string', default: '3' },
     tags: { type: 'string', default: '10000' },
