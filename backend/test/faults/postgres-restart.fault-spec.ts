@@ -5,7 +5,6 @@ import {
   type StayCheck,
   summary,
   unaccounted,
-  untilReconciled,
 } from './support/ledger';
 import { type PostResult, ReaderLoad } from './support/load';
 import { type PrivatePostgres, sleep } from './support/processes';
@@ -68,12 +67,7 @@ describe('PostgreSQL restarted under load', () => {
 
     await site.reconnect();
     const acknowledged = new Map([...load.acknowledged, ...newcomer.acknowledged]);
-    const result = await untilReconciled(
-      () => site.db,
-      acknowledged,
-      60_000,
-      () => probe.total(),
-    );
+    const result = await stack!.reconciled(acknowledged);
     const drainedAt = Date.now();
     const failed = await probe.failed();
     const stays = await checkStays(site.db);

@@ -1,4 +1,4 @@
-import { type QueueProbe, summary, unaccounted, untilReconciled } from './support/ledger';
+import { type QueueProbe, summary, unaccounted } from './support/ledger';
 import { type PostResult, ReaderLoad } from './support/load';
 import { type RedisServer, sleep } from './support/processes';
 import type { FaultSite } from './support/site';
@@ -46,12 +46,7 @@ describe('Redis unavailable under load', () => {
     await sleep(2_000);
     await load.stop();
 
-    const result = await untilReconciled(
-      () => site.db,
-      load.acknowledged,
-      60_000,
-      () => probe.total(),
-    );
+    const result = await stack!.reconciled(load.acknowledged);
     const drainedAt = Date.now();
     const failed = await probe.failed();
     const refused = load.posts.filter((p) => p.status !== 202);

@@ -1,4 +1,4 @@
-import { checkStays, type QueueProbe, summary, unaccounted, untilReconciled } from './support/ledger';
+import { checkStays, type QueueProbe, summary, unaccounted } from './support/ledger';
 import { ReaderLoad } from './support/load';
 import { sleep } from './support/processes';
 import type { FaultSite } from './support/site';
@@ -53,23 +53,13 @@ describe('worker killed mid-batch under load', () => {
     // Recovery: everything acknowledged until the new worker was up (the interrupted batch and the
     // backlog built while there was no worker) is in the ledger, while the readers keep posting.
     const beforeRestart = new Map(load.acknowledged);
-    const recovered = await untilReconciled(
-      () => site.db,
-      beforeRestart,
-      60_000,
-      () => probe.total(),
-    );
+    const recovered = await stack!.reconciled(beforeRestart);
     const recoveredAt = Date.now();
     const resumedAt = await resumed;
     await sleep(2_000);
     await load.stop();
 
-    const result = await untilReconciled(
-      () => site.db,
-      load.acknowledged,
-      60_000,
-      () => probe.total(),
-    );
+    const result = await stack!.reconciled(load.acknowledged);
     let backlog = await probe.total();
     for (let i = 0; backlog > 0 && i < 100; i++) {
       await sleep(100);

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { QueueProbe } from './ledger';
+import { QueueProbe, type Reconciliation, untilReconciled } from './ledger';
 import { PrivatePostgres, RedisServer } from './processes';
 import { createDatabase, dropDatabase, FaultSite } from './site';
 
@@ -43,6 +43,19 @@ export class FaultStack {
     const probe = new QueueProbe(redis.url, site.queuePrefix);
     await probe.connect();
     return new FaultStack(redis, site, probe, database);
+  }
+
+  /**
+   * Waits until every acknowledged batch is in the ledger (or the queue has stayed empty, or the
+   * time is up) and returns the last reconciliation, for the scenario to assert and report.
+   */
+  reconciled(acknowledged: ReadonlyMap<string, number>, timeoutMs = 60_000): Promise<Reconciliation> {
+    return untilReconciled(
+      () => this.site.db,
+      acknowledged,
+      timeoutMs,
+      () => this.probe.total(),
+    );
   }
 
   async stop(): Promise<void> {
