@@ -174,6 +174,20 @@ export interface EngineConfig {
   bleSearchM: number;
   /** BLE model: weight of "a gateway that should hear the beacon here did not" (0 ignores silence). */
   bleSilenceWeight: number;
+  /**
+   * BLE model: track the beacon between decisions — its filtered position, velocity and
+   * uncertainty predict where it is now, and that prediction weighs the candidate points (a
+   * Gaussian prior). False scores every decision on its window alone.
+   */
+  bleTracking: boolean;
+  /** BLE track: how far a moving beacon strays from its predicted path, variance per axis, m^2 per second... */
+  bleTrackNoise: number;
+  /** ...plus this many seconds times its speed squared (a fast tag turns further off its line in a second). */
+  bleTrackSpeedNoise: number;
+  /** BLE track: weight of each decision's displacement in the smoothed velocity (0..1). */
+  bleTrackVelocityGain: number;
+  /** BLE track: a track not updated for this long is forgotten (the next decision starts afresh), ms. */
+  bleTrackResetMs: number;
   /** BLE model: zone probability from its points' likelihoods: 'area' sums them (big zones favoured), 'zone' averages them (every zone equally likely a priori). */
   bleZonePrior: 'area' | 'zone';
   /**

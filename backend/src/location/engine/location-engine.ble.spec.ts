@@ -1,5 +1,5 @@
-import { ble, beaconSecond, type BeaconOptions, rng, T0, WARD } from './engine.fixtures';
-import type { EngineObservation, EngineTopology, LocationEvent } from './engine.types';
+import { ble, beaconSecond, type BeaconOptions, gaussian, rng, T0, WARD } from './engine.fixtures';
+import type { EngineConfig, EngineObservation, EngineTopology, LocationEvent, TagFix } from './engine.types';
 import { DEFAULT_ENGINE_CONFIG, LocationEngine } from './index';
 
 const BEACON = 'IBEACON:f7826da6-4fa2-4e98-8024-bc5b71e0893e:1:7';
@@ -251,5 +251,126 @@ describe(`${LocationEngine.name} (BLE)`, () => {
 
     expect(sut.ingest(reads, T0)).toEqual([]);
     expect(sut.fixOf(BEACON)).toBeUndefined();
+  });
+});
+
+/*
+ * An open hall, 22 x 10 m, split into two zones along y = 5 with nothing between them (an open
+ * ward, or a real site's hall split for reporting), eight ceiling gateways on a grid. The beacon
+ * advertises twice a second, every gateway hears it (6 dB shadowing, 20% packet loss).
+ */
+const HALL_GATEWAYS: readonly [number, number][] = [
+  [2, 2],
+  [8, 2],
+  [14, 2],
+  [20, 2],
+  [2, 8],
+  [8, 8],
+  [14, 8],
+  [20, 8],
+];
+const HALL: EngineTopology = {
+  floors: [{ id: 'H', level: 0 }],
+  zones: [
+    { id: 'NORTH', floorId: 'H', kind: 'room', polygon: rectangle(0, 0, 22, 5), centroid: [11, 2.5] },
+    { id: 'SOUTH', floorId: 'H', kind: 'room', polygon: rectangle(0, 5, 22, 10), centroid: [11, 7.5] },
+  ],
+  antennas: [],
+  gateways: HALL_GATEWAYS.map(([x, y], i) => ({ deviceId: `H-${i}`, floorId: 'H', x, y })),
+};
+
+function rectangle(x0: number, y0: number, x1: number, y1: number): [number, number][] {
+  return [
+    [x0, y0],
+    [x1, y0],
+    [x1, y1],
+    [x0, y1],
+  ];
+}
+
+/** One second of the hall's reads of a beacon at (x, y): two advertisements, free-space-like path loss. */
+function hallSecond(x: number, y: number, at: number, random: () => number): EngineObservation[] {
+  const out: EngineObservation[] = [];
+  for (const offset of [0, 500])
+    HALL_GATEWAYS.forEach(([gx, gy], i) => {
+      if (random() < 0.2) return;
+      const d = Math.max(1, Math.hypot(gx - x, gy - y, 1.5));
+      const rssi = -59 - 25 * Math.log10(d) + 6 * gaussian(random);
+      out.push(ble(BEACON, `H-${i}`, Math.round(rssi), at + offset + i * 7));
+    });
+  return out;
+}
+
+describe(`${LocationEngine.name} (BLE track)`, () => {
+  /** Mean distance from the truth of the fixes of a beacon walked along y = 4.25 at 0.5 m/s, over 20 walks. */
+  function hallWalkError(config: Partial<EngineConfig>): number {
+    let sum = 0;
+    let n = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const sut = new LocationEngine(HALL, config);
+      const random = rng(seed);
+      for (let s = 0; s < 36; s++) {
+        const [x, y] = [2 + s * 0.5, 4.25];
+        const t = T0 + s * 1_000;
+        sut.ingest(hallSecond(x, y, t, random), t + 1_000);
+        sut.tick(t + 1_000);
+        const fix = sut.fixOf(BEACON);
+        if (s < 2 || fix === undefined) continue;
+        sum += Math.hypot(fix.x - x, fix.y - y);
+        n++;
+      }
+    }
+    return sum / n;
+  }
+
+  it('follows a walking beacon more closely than scoring each window alone', () => {
+    const tracked = hallWalkError({});
+    const windowOnly = hallWalkError({ bleTracking: false });
+
+    expect(tracked).toBeLessThan(0.9 * windowOnly);
+  });
+
+  it('does not carry a beacon that stopped on past where it stopped', () => {
+    // Pushed along the hall at 1.5 m/s, then parked at x = 12 (advertising every 4 s): where is
+    // it placed when its first slow advertisement is decided? Mean over 10 walks.
+    let overshoot = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      const sut = new LocationEngine(HALL);
+      const random = rng(seed);
+      for (let s = 0; s < 8; s++) {
+        const t = T0 + s * 1_000;
+        sut.ingest(hallSecond(1.5 + 1.5 * s, 2.5, t, random), t + 1_000);
+        sut.tick(t + 1_000);
+      }
+      const parked = T0 + 11_000;
+      sut.ingest(
+        hallSecond(12, 2.5, parked, random).filter((o) => o.seenAt < parked + 500),
+        parked + 1_000,
+      );
+      sut.tick(parked + 1_000);
+      overshoot += (sut.fixOf(BEACON)!.x - 12) / 10;
+    }
+    // Carried on by its velocity for the 4 s since it was last heard moving, it would be placed
+    // more than a metre beyond on average.
+    expect(overshoot).toBeLessThan(0.75);
+  });
+
+  it('forgets a track that went quiet for longer than bleTrackResetMs', () => {
+    const reappears = (config: Partial<EngineConfig>): TagFix => {
+      const sut = new LocationEngine(WARD, config);
+      // Pushed along the corridor to x = 6, out of range for 30 s, then heard at its east end.
+      walk(
+        sut,
+        Array.from({ length: 5 }, (_, s) => ({ floor: 0 as const, x: 2 + s, y: 7.5, seconds: 1 })),
+      );
+      walk(sut, [{ floor: 0, x: 14, y: 7.5, seconds: 2 }], T0 + 35_000);
+      return sut.fixOf(BEACON)!;
+    };
+    const forgotten = reappears({});
+
+    // Forgotten, the old track holds nothing back: the fix is where scoring the window alone puts it...
+    expect(forgotten).toEqual(reappears({ bleTracking: false }));
+    // ...while a track kept that long would still pull the beacon back towards where it was last heard.
+    expect(reappears({ bleTrackResetMs: 120_000 }).x).toBeLessThan(forgotten.x - 2);
   });
 });

@@ -19,6 +19,12 @@ import {
   TECH,
   TECH_BLE,
   TECH_RFID,
+  TRACK_AT,
+  TRACK_VAR,
+  TRACK_VX,
+  TRACK_VY,
+  TRACK_X,
+  TRACK_Y,
   X,
   Y,
   ZONE,
@@ -54,6 +60,15 @@ const ADVERTISEMENT_SPREAD_MS = 200;
 
 /** Upper bound of bleReadingsPerGateway (the scratch space per gateway). */
 const READINGS_PER_GATEWAY = 15;
+
+/** BLE track: a beacon that now advertises slowly stopped within about this long of its last quick advertisement, s. */
+const TRACK_STOP_S = 1;
+/** BLE track: a standing beacon's process noise, m^2 per second per axis (it is only nudged, not carried). */
+const TRACK_STILL_NOISE = 0.05;
+/** BLE track: the variance per axis never falls below this (the candidate grid's own resolution), m^2. */
+const TRACK_MIN_VAR = 0.1;
+/** BLE track: equipment is pushed or carried at walking pace; faster apparent speeds are noise, m/s. */
+const TRACK_MAX_SPEED = 2.5;
 
 interface TimedEvent {
   at: number;
@@ -108,6 +123,10 @@ export class LocationEngine {
   private locals = new WeakMap<FloorModel, Int32Array>();
   private pointCost = new Float64Array(0);
   private heard = new Uint8Array(0);
+  /** Set by trackPrior: the track's predicted position and 1 / (2 variance) (0 when there is no prior). */
+  private priorX = 0;
+  private priorY = 0;
+  private priorWeight = 0;
   /** Set by bleWindowStart: the beacon's last quick advertisement while it stands still, Infinity while it moves. */
   private bleStillFrom = Infinity;
   /** Set by decideBle: another floor's gateways sound about as strong as those of the tag's floor. */
@@ -816,6 +835,10 @@ export class LocationEngine {
     while (nc < cand.length && nearDist[nc] <= radius) nc++;
     if (nc === 0) nc = 1;
     const defaultTx = tx === cfg.defaultTxPower;
+    const tracked = this.trackPrior(tag, g, floor, floorChanged);
+    const priorX = this.priorX;
+    const priorY = this.priorY;
+    const priorWeight = this.priorWeight;
 
     // Score every candidate point near the strongest gateway (robust: Huber loss on residuals).
     const sigma = cfg.bleSigmaDb;
@@ -865,6 +888,12 @@ export class LocationEngine {
           const r = (tx - model.loss[base + l] - BLE_SENSITIVITY_DBM) / sigma;
           if (r > 0) cost += cfg.bleSilenceWeight * (r <= 2 ? (r * r) / 2 : 2 * r - 2);
         }
+      // Where the track says the beacon should be by now (a Gaussian prior on the point).
+      if (tracked) {
+        const ex = model.px[p] - priorX;
+        const ey = model.py[p] - priorY;
+        cost += (ex * ex + ey * ey) * priorWeight;
+      }
       costs[j] = cost;
       if (cost < minCost) minCost = cost;
     }
@@ -876,6 +905,8 @@ export class LocationEngine {
     const touched = this.zoneTouched;
     let nTouched = 0;
     let total = 0;
+    // Moments of the whole posterior over the points, for the track.
+    let sxx = 0;
     for (let j = 0; j < nc; j++) {
       const p = cand[j];
       const z = model.pzone[p];
@@ -889,11 +920,15 @@ export class LocationEngine {
       // Points far less likely than the best add nothing measurable.
       if (costs[j] - minCost > NEGLIGIBLE_COST) continue;
       const w = Math.exp(minCost - costs[j]);
+      const px = model.px[p];
+      const py = model.py[p];
       post[z] += w;
-      zx[z] += w * model.px[p];
-      zy[z] += w * model.py[p];
+      zx[z] += w * px;
+      zy[z] += w * py;
+      sxx += w * (px * px + py * py);
       total += w;
     }
+    if (cfg.bleTracking) this.updateTrack(tag, g, touched, nTouched, total, sxx, tracked);
     if (cfg.bleZonePrior === 'zone') {
       // Every zone equally likely a priori: a zone's probability is its points' mean likelihood.
       total = 0;
@@ -945,6 +980,88 @@ export class LocationEngine {
     for (let t = 0; t < nTouched; t++) count[touched[t]] = 0;
     heard.fill(0, 0, G);
     return true;
+  }
+
+  /**
+   * The BLE track's prediction for instant g (model positioning): from the last filtered position,
+   * moved on by its velocity (a beacon that now stands stopped within about TRACK_STOP_S), with
+   * its variance grown by the process noise. Sets priorX/priorY/priorWeight; false when there is
+   * no track to go on (tracking off, no fix yet, a floor change, RFID decided last, or the track
+   * is older than bleTrackResetMs).
+   */
+  private trackPrior(tag: TagState, g: number, floor: number, floorChanged: boolean): boolean {
+    const cfg = this.config;
+    const d = tag.d;
+    if (
+      !cfg.bleTracking ||
+      floorChanged ||
+      d[ZONE] < 0 ||
+      d[TECH] !== TECH_BLE ||
+      this.topo.zones[d[ZONE]].floor !== floor ||
+      !(g > d[TRACK_AT] && g - d[TRACK_AT] <= cfg.bleTrackResetMs)
+    )
+      return false;
+    const dt = (g - d[TRACK_AT]) / 1000;
+    const still = this.bleStillFrom !== Infinity;
+    const moved = still ? Math.min(dt, TRACK_STOP_S) : dt;
+    const vx = d[TRACK_VX];
+    const vy = d[TRACK_VY];
+    const moving = cfg.bleTrackNoise + cfg.bleTrackSpeedNoise * (vx * vx + vy * vy);
+    const variance = d[TRACK_VAR] + moving * moved + TRACK_STILL_NOISE * (dt - moved);
+    this.priorX = d[TRACK_X] + vx * moved;
+    this.priorY = d[TRACK_Y] + vy * moved;
+    this.priorWeight = 1 / (2 * variance);
+    return true;
+  }
+
+  /**
+   * Takes the posterior over the candidate points of a moving beacon as the track's new state:
+   * its mean and variance per axis, and the velocity smoothed from the displacement since the last
+   * state. Reads the per-zone sums post/zoneFirst/zonePeak before they are averaged.
+   */
+  private updateTrack(
+    tag: TagState,
+    g: number,
+    touched: Int32Array,
+    nTouched: number,
+    total: number,
+    sxx: number,
+    tracked: boolean,
+  ): void {
+    const d = tag.d;
+    if (!(total > 0)) return;
+    let sx = 0;
+    let sy = 0;
+    for (let t = 0; t < nTouched; t++) {
+      sx += this.zoneFirst[touched[t]];
+      sy += this.zonePeak[touched[t]];
+    }
+    const mx = sx / total;
+    const my = sy / total;
+    // A standing beacon's window already gathers every reading since it stopped, with the track
+    // (its moving readings) as the prior: taking the result as the new track would count those
+    // readings again at every decision. The track stays as it was when the beacon stopped.
+    if (this.bleStillFrom !== Infinity) return;
+    if (tracked) {
+      const dt = (g - d[TRACK_AT]) / 1000;
+      const gain = this.config.bleTrackVelocityGain;
+      let vx = (1 - gain) * d[TRACK_VX] + (gain * (mx - d[TRACK_X])) / dt;
+      let vy = (1 - gain) * d[TRACK_VY] + (gain * (my - d[TRACK_Y])) / dt;
+      const speed = Math.hypot(vx, vy);
+      if (speed > TRACK_MAX_SPEED) {
+        vx *= TRACK_MAX_SPEED / speed;
+        vy *= TRACK_MAX_SPEED / speed;
+      }
+      d[TRACK_VX] = vx;
+      d[TRACK_VY] = vy;
+    } else {
+      d[TRACK_VX] = 0;
+      d[TRACK_VY] = 0;
+    }
+    d[TRACK_X] = mx;
+    d[TRACK_Y] = my;
+    d[TRACK_VAR] = Math.max(TRACK_MIN_VAR, (sxx / total - mx * mx - my * my) / 2);
+    d[TRACK_AT] = g;
   }
 
   private floorModel(floor: number): FloorModel {

@@ -26,7 +26,17 @@ export const PORTAL_TIME = 14;
 export const GRID = 15;
 /** Newest BLE read taken into account by the last BLE decision. */
 export const BLE_SEEN = 16;
-export const D_SIZE = 17;
+/**
+ * BLE track (model positioning): the filtered position (floor metres), its variance per axis
+ * (m^2), velocity (m/s) and the instant it was computed; TRACK_AT = -Infinity means no track.
+ */
+export const TRACK_X = 17;
+export const TRACK_Y = 18;
+export const TRACK_VAR = 19;
+export const TRACK_VX = 20;
+export const TRACK_VY = 21;
+export const TRACK_AT = 22;
+export const D_SIZE = 23;
 
 export const TECH_RFID = 0;
 export const TECH_BLE = 1;
@@ -46,6 +56,7 @@ export function resetDecision(d: Float64Array, grid: number): void {
   d[TECH] = TECH_RFID;
   d[PORTAL_TIME] = -Infinity;
   d[BLE_SEEN] = -Infinity;
+  d[TRACK_AT] = -Infinity;
   d[GRID] = grid;
 }
 
