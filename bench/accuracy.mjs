@@ -204,17 +204,25 @@ function runHospital(deployment, setting, seed) {
 
   let observations = 0;
   const held = new Map();
+  const devices = [...new Set([...topology.antennas.map((a) => a.deviceId), ...topology.gateways.map((g) => g.deviceId)])];
   const t0 = performance.now();
   let engineMs = 0;
   for (let s = 1; s <= seconds; s++) {
     const now = START + s * 1000;
-    // Each device delivers what it heard every POST_EVERY_S seconds, at its own phase.
+    // Each device delivers what it heard every POST_EVERY_S seconds, at its own phase, and says
+    // so (the batch's time) even when it heard nothing, as a gateway or reader posting on a
+    // schedule does; the worker passes each batch's time on the same way (engine.delivered).
     const batch = [];
     for (const [device, list] of simulator.tick(now)) {
       let waiting = held.get(device);
       if (!waiting) held.set(device, (waiting = { phase: phaseOf(device), reads: [] }));
       for (const o of list) waiting.reads.push(o);
-      if ((s + waiting.phase) % POST_EVERY_S !== 0) continue;
+    }
+    for (const device of devices) {
+      if ((s + phaseOf(device)) % POST_EVERY_S !== 0) continue;
+      engine.delivered(device, now, now);
+      const waiting = held.get(device);
+      if (!waiting) continue;
       for (const o of waiting.reads) batch.push(o);
       waiting.reads = [];
     }

@@ -207,12 +207,18 @@ export class BatchProcessorService implements PartitionHooks {
         }
         if (fresh.length === 0) return { fresh, events: [], refresh: [] };
         engineMoved = true;
-        const events = fresh.map((b) =>
-          state.engine.ingest(
+        const events = fresh.map((b) => {
+          // A POST reaches only the partitions of the tags it holds: every engine of this process
+          // is told of it, so each knows how often every device posts (devices that post in
+          // batches are waited for).
+          if (b.deviceUpTo !== undefined)
+            for (const other of this.partitions.values())
+              other.engine.delivered(b.deviceId, b.deviceUpTo, b.receivedAt);
+          return state.engine.ingest(
             b.observations.map((o) => toEngineObservation(o, b.deviceId)),
             now,
-          ),
-        );
+          );
+        });
         const all = events.flat();
         const observations = fresh.length === 1 ? fresh[0].observations : fresh.flatMap((b) => b.observations);
         const refresh = this.dueForRefresh(state, observations, all);

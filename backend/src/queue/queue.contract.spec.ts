@@ -35,7 +35,7 @@ describe('partitioning by tag hash', () => {
             partitions,
           );
           // Nothing lost, nothing doubled.
-          expect(parts.reduce((n, p) => n + p.observations.length, 0)).toBe(Math.max(observations.length, 0));
+          expect(parts.reduce((n, p) => n + p.observations.length, 0)).toBe(observations.length);
           for (const part of parts) {
             expect(part.batchId).toBe(`dev:b1:p${part.partition}`);
             for (const o of part.observations) expect(partitionOf(o.tagId, partitions)).toBe(part.partition);
@@ -52,7 +52,7 @@ describe('partitioning by tag hash', () => {
     );
   });
 
-  it('tells the device’s newest read or heartbeat once, in the first part', () => {
+  it('tells every part how far the device has delivered, and device health once, in the first part', () => {
     const parts = splitIntoPartitions(
       {
         batchId: 'dev:b2',
@@ -65,6 +65,7 @@ describe('partitioning by tag hash', () => {
       4,
     );
     expect(parts.length).toBeGreaterThan(1);
+    expect(parts.map((p) => p.deviceUpTo)).toEqual(parts.map(() => 104));
     expect(parts.map((p) => p.deviceSeenAt)).toEqual([104, ...parts.slice(1).map(() => undefined)]);
   });
 
@@ -81,6 +82,7 @@ describe('partitioning by tag hash', () => {
         format: 'zebra-iotc',
         receivedAt: 5,
         observations: [],
+        deviceUpTo: 4,
         deviceSeenAt: 4,
       },
     ]);

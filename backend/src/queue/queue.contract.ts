@@ -50,6 +50,12 @@ export interface ObservationBatch {
    * heartbeat-only batch has no observations but still updates it.
    */
   deviceSeenAt?: number;
+  /**
+   * Epoch ms (device clock) up to which the device delivered what it heard with this POST: its
+   * newest read or heartbeat, on every part. The worker's location engines learn from it how far
+   * every device has delivered and how often it posts (LocationEngine.delivered).
+   */
+  deviceUpTo?: number;
 }
 
 export type EnqueueResult = 'accepted' | 'duplicate';
@@ -119,8 +125,9 @@ export function partBatchId(batchId: string, partition: number): string {
 /**
  * Splits one accepted batch into one job per non-empty partition, keeping each tag's reads
  * together and in their original order. A batch without reads (a heartbeat) becomes one job in
- * partition 0 so device health still sees it; the device's newest read or heartbeat time travels
- * with the first part.
+ * partition 0 so device health still sees it. Every part carries how far the device has
+ * delivered (`deviceUpTo`: its newest read or heartbeat time); the first part also carries it as
+ * `deviceSeenAt`, for device health, once.
  */
 export function splitIntoPartitions(
   batch: Omit<ObservationBatch, 'partition'>,
@@ -134,7 +141,7 @@ export function splitIntoPartitions(
     else groups.set(p, [o]);
   }
   if (groups.size === 0) groups.set(0, []);
-  // The device was alive at its newest read or heartbeat: the first part alone says so, once.
+  // The device was alive at its newest read or heartbeat.
   let alive = batch.deviceSeenAt ?? null;
   for (const o of batch.observations) if (alive === null || o.seenAt > alive) alive = o.seenAt;
   const ordered = [...groups.keys()].sort((a, b) => a - b);
@@ -145,6 +152,7 @@ export function splitIntoPartitions(
     format: batch.format,
     receivedAt: batch.receivedAt,
     observations: groups.get(p)!,
+    ...(alive !== null ? { deviceUpTo: alive } : {}),
     ...(i === 0 && alive !== null ? { deviceSeenAt: alive } : {}),
   }));
 }

@@ -22,6 +22,8 @@ export const DEFAULT_ENGINE_CONFIG: Readonly<EngineConfig> = Object.freeze({
   defaultTxPower: -59,
   pathLossExponent: 2.5,
   lateWindowMs: 2_000,
+  batchPostMs: 1_500,
+  maxBatchLagMs: 5_000,
   tickQuietMs: 500,
   lostAfterMs: 10 * 60_000,
   isSupplyUnit: isSgtinSupplyUnit,

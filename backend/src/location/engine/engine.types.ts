@@ -118,8 +118,18 @@ export interface EngineConfig {
   defaultTxPower: number;
   /** BLE: log-distance path-loss exponent used to turn RSSI into distance. */
   pathLossExponent: number;
-  /** Observations older than the tag's newest by more than this are dropped as too late. */
+  /**
+   * Observations older than the tag's newest by more than this are dropped as too late (by more
+   * than this plus its posting interval for a device that posts in batches).
+   */
   lateWindowMs: number;
+  /**
+   * A device whose batches come at least this far apart posts in batches: decisions wait for it
+   * (see LocationEngine.delivered), ms...
+   */
+  batchPostMs: number;
+  /** ...unless they come further apart than this (such a device is not waited for), ms. */
+  maxBatchLagMs: number;
   /**
    * tick decides up to lateWindowMs before now, and up to right after a tag's newest read once
    * nothing newer has come for this long (the reads of that moment have all arrived).

@@ -1,4 +1,5 @@
 import { expectedReading, FloorModel } from './ble-model';
+import { DeviceDelivery } from './device-delivery';
 import { confidenceAt, DEFAULT_ENGINE_CONFIG } from './engine.config';
 import type { EngineConfig, EngineObservation, EngineTopology, LocationEvent, TagFix } from './engine.types';
 import {
@@ -90,6 +91,8 @@ export class LocationEngine {
   private readonly config: EngineConfig;
   private topo: CompiledTopology;
   private readonly tags = new Map<string, TagState>();
+  /** Per device: how far it has delivered what it heard, and whether it posts in batches. */
+  private delivery: DeviceDelivery;
   private batchSeq = 0;
   private eventSeq = 0;
 
@@ -141,6 +144,7 @@ export class LocationEngine {
       throw new Error('evalStepMs must be positive and bleEvalStepMs a multiple of it');
     }
     this.topo = new CompiledTopology(topology);
+    this.delivery = new DeviceDelivery(this.topo.deviceIds.length, this.config.batchPostMs, this.config.maxBatchLagMs);
     this.sizeScratch();
   }
 
@@ -169,9 +173,26 @@ export class LocationEngine {
       // Snapshots hold the old indexes: from here on the tag only moves forward.
       tag.clearSnapshots();
     }
+    this.delivery = this.delivery.remap(old.deviceIds, next.deviceIndex, next.deviceIds.length);
     this.topo = next;
     this.models = [];
     this.sizeScratch();
+  }
+
+  /**
+   * A device sent a batch (or a heartbeat), received at `receivedAt` (server time), holding what it
+   * heard up to `upTo` (device time: its newest read, or the batch's or heartbeat's own time).
+   * Call it for every batch, before ingesting its reads: from how often a device's batches come
+   * the engine learns which devices post in batches (every batchPostMs or more) and waits for
+   * them — see docs/location-engine.md, "Devices that post in batches". Without these calls every
+   * device is taken to deliver what it hears at once. A time more than maxClockAheadMs after
+   * `receivedAt` is ignored.
+   */
+  delivered(deviceId: string, upTo: number, receivedAt: number): void {
+    const device = this.topo.deviceIndex.get(deviceId);
+    if (device === undefined || !Number.isFinite(receivedAt)) return;
+    const known = Number.isFinite(upTo) && upTo <= receivedAt + this.config.maxClockAheadMs;
+    this.delivery.delivered(device, known ? upTo : -Infinity, receivedAt);
   }
 
   /** Rebuild state from stored fixes after a restart (tags then continue from these fixes). */
@@ -224,6 +245,7 @@ export class LocationEngine {
       const source = topo.sourceOf(o.tech, o.deviceId, o.antenna);
       // A device clock far ahead would make every later read look late: such reads are dropped.
       if (source < 0 || !Number.isFinite(o.seenAt) || o.seenAt > futureLimit) continue;
+      this.delivery.read(topo.srcDevice[source], o.seenAt);
       let tag = this.tags.get(o.tagId);
       const zone = topo.srcZone[source];
       if (zone >= 0 && topo.zones[zone].stock) {
@@ -268,8 +290,9 @@ export class LocationEngine {
       if (tag === undefined) continue;
       batchTags[i] = undefined;
       const o = observations[i];
-      // Late relative to what earlier batches brought: reads of one batch are never late to each other.
-      if (o.seenAt < tag.priorNewest - late) continue;
+      // Late relative to what earlier batches brought: reads of one batch are never late to each
+      // other, and a device that posts in batches may deliver its reads that much later.
+      if (o.seenAt < tag.priorNewest - late - this.allowance(this.batchSrc[i])) continue;
       if (tag.batchCount > maxReads / 2) {
         bulk ??= new Map();
         let list = bulk.get(tag);
@@ -306,10 +329,14 @@ export class LocationEngine {
       const decidedUpTo = d[GRID];
       // Without a snapshot that old (e.g. right after a topology change) the tag carries on forward.
       if (tag.minInserted <= decidedUpTo) tag.rollbackBefore(tag.minInserted);
-      // A placed tag decides up to the last instant its reads have passed; the instant after
-      // waits for the next reads (or tick), so reads of the next batch rarely force a replay.
-      // A tag without a fix decides at once.
-      const horizon = Math.max(d[ZONE] < 0 ? this.gridCeil(tag.newest) : this.gridFloor(tag.newest), decidedUpTo);
+      // A placed tag decides up to the last instant its reads have passed, and that every device
+      // that heard it lately has delivered (a reader that posts every few seconds still holds the
+      // reads of the last ones); the instant after waits for the next reads (or tick), so reads of
+      // the next batch rarely force a replay. A tag without a fix decides at once.
+      const horizon = Math.max(
+        d[ZONE] < 0 ? this.gridCeil(tag.newest) : this.gridFloor(Math.min(tag.newest, this.deliveredFor(tag, now))),
+        decidedUpTo,
+      );
       this.advance(tag, horizon);
       tag.prune(tag.newest - this.retainMs());
     }
@@ -340,7 +367,15 @@ export class LocationEngine {
       // instant, instead of lateWindowMs later. A read of that moment that still comes rolls back.
       const bleStep = this.config.bleEvalStepMs;
       const afterNewest = Math.min(this.gridFloor(now), Math.ceil(tag.newest / bleStep) * bleStep);
-      if (now - tag.newest >= this.config.tickQuietMs && afterNewest > horizon) horizon = afterNewest;
+      // A device that posts in batches and heard the tag lately may still hold reads of these
+      // instants: nothing after what it has delivered is decided, and the quiet rule waits until
+      // it has delivered the tag's last moment (the gateways that heard one advertisement stamp
+      // it within ADVERTISEMENT_SPREAD_MS of each other).
+      const delivered = this.deliveredFor(tag, now);
+      if (afterNewest > horizon && now - tag.newest >= this.config.tickQuietMs) {
+        if (delivered >= tag.newest - ADVERTISEMENT_SPREAD_MS) horizon = afterNewest;
+      }
+      if (delivered !== Infinity) horizon = Math.min(horizon, Math.max(this.gridFloor(delivered), tag.d[GRID]));
       if (horizon > tag.d[GRID]) this.advance(tag, horizon);
     }
     return this.drain();
@@ -368,6 +403,42 @@ export class LocationEngine {
   }
 
   // ---------------------------------------------------------------------------------------------
+
+  /** How much later a read of `source` may come than other devices' reads (0 unless its device posts in batches). */
+  private allowance(source: number): number {
+    return this.delivery.longestAllowance === 0 ? 0 : this.delivery.lateAllowance(this.topo.srcDevice[source]);
+  }
+
+  /**
+   * How far every device that posts in batches and heard the tag lately has delivered what it
+   * heard, at server time `now`: the oldest of their delivery times, Infinity when there is none to
+   * wait for (no such device heard it, or the ones that did are overdue — switched off, or with
+   * nothing more to say). Devices that deliver at once are never waited for.
+   */
+  private deliveredFor(tag: TagState, now: number): number {
+    const delivery = this.delivery;
+    if (delivery.longestAllowance === 0) return Infinity;
+    // The device that held the tag back last time still does: nothing else needs looking at (the
+    // other devices' delivery times only grow).
+    const w = tag.waitDevice;
+    if (w >= 0 && delivery.waitFor(w, now) === tag.waitUpTo) return tag.waitUpTo;
+    const srcDevice = this.topo.srcDevice;
+    const from = tag.newest - this.config.lateWindowMs - delivery.longestAllowance;
+    let oldest = Infinity;
+    let who = -1;
+    for (let i = tag.end - 1; i >= tag.head && tag.times[i] >= from; i--) {
+      const s = tag.src[i];
+      if (s < 0) continue;
+      const u = delivery.waitFor(srcDevice[s], now);
+      if (u < oldest) {
+        oldest = u;
+        who = srcDevice[s];
+      }
+    }
+    tag.waitDevice = who;
+    tag.waitUpTo = oldest;
+    return oldest;
+  }
 
   /** Takes the decisions of every grid instant after the last decided one, up to horizon. */
   private advance(tag: TagState, horizon: number): void {

@@ -95,6 +95,13 @@ export class TagState {
   /** The fix kept as "last seen at" while lost. */
   lostFix: TagFix | null = null;
 
+  /**
+   * The device that held the tag's decisions back when last asked (see LocationEngine.deliveredFor)
+   * and how far it had delivered then; -1 when none did. Only a shortcut: never rolled back.
+   */
+  waitDevice = -1;
+  waitUpTo = -Infinity;
+
   /** Per-batch scratch. */
   batchMark = 0;
   priorNewest = -Infinity;

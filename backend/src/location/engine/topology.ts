@@ -68,6 +68,10 @@ export class CompiledTopology {
   readonly srcY: Float64Array;
   /** Stable key per source ("a <device> <port>" / "g <device>") to carry state across topology changes. */
   readonly srcKey: string[] = [];
+  /** Per source: its device (reader or gateway), an index into deviceIds. */
+  readonly srcDevice: Int32Array;
+  readonly deviceIds: string[] = [];
+  readonly deviceIndex = new Map<string, number>();
   readonly sourceCount: number;
   private readonly antennaPorts = new Map<string, Int32Array>();
   private readonly gatewayIndex = new Map<string, number>();
@@ -116,6 +120,16 @@ export class CompiledTopology {
     this.srcFloor = new Int32Array(n);
     this.srcX = new Float64Array(n);
     this.srcY = new Float64Array(n);
+    this.srcDevice = new Int32Array(n);
+    const deviceOf = (id: string): number => {
+      let d = this.deviceIndex.get(id);
+      if (d === undefined) {
+        d = this.deviceIds.length;
+        this.deviceIndex.set(id, d);
+        this.deviceIds.push(id);
+      }
+      return d;
+    };
     let s = 0;
     for (const a of antennas) {
       const zone = this.zones[this.zoneIndex.get(a.zoneId)!];
@@ -133,6 +147,7 @@ export class CompiledTopology {
       this.srcX[s] = zone.cx;
       this.srcY[s] = zone.cy;
       this.srcKey.push(`a ${a.deviceId} ${a.port}`);
+      this.srcDevice[s] = deviceOf(a.deviceId);
       s++;
     }
     for (const g of gateways) {
@@ -143,6 +158,7 @@ export class CompiledTopology {
       this.srcX[s] = g.x;
       this.srcY[s] = g.y;
       this.srcKey.push(`g ${g.deviceId}`);
+      this.srcDevice[s] = deviceOf(g.deviceId);
       s++;
     }
   }
