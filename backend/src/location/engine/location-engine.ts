@@ -126,7 +126,7 @@ export class LocationEngine {
   private locals = new WeakMap<FloorModel, Int32Array>();
   private pointCost = new Float64Array(0);
   private heard = new Uint8Array(0);
-  /** Set by trackPrior: the track's predicted position and 1 / (2 variance) (0 when there is no prior). */
+  /** Set by trackPrior when it returns true: the track's predicted position and 1 / (2 variance). */
   private priorX = 0;
   private priorY = 0;
   private priorWeight = 0;
@@ -371,11 +371,11 @@ export class LocationEngine {
       // instants: nothing after what it has delivered is decided, and the quiet rule waits until
       // it has delivered the tag's last moment (the gateways that heard one advertisement stamp
       // it within ADVERTISEMENT_SPREAD_MS of each other).
+      const quiet = afterNewest > horizon && now - tag.newest >= this.config.tickQuietMs;
+      if (!quiet && horizon <= tag.d[GRID]) continue;
       const delivered = this.deliveredFor(tag, now);
-      if (afterNewest > horizon && now - tag.newest >= this.config.tickQuietMs) {
-        if (delivered >= tag.newest - ADVERTISEMENT_SPREAD_MS) horizon = afterNewest;
-      }
-      if (delivered !== Infinity) horizon = Math.min(horizon, Math.max(this.gridFloor(delivered), tag.d[GRID]));
+      if (quiet && delivered >= tag.newest - ADVERTISEMENT_SPREAD_MS) horizon = afterNewest;
+      if (delivered !== Infinity) horizon = Math.min(horizon, this.gridFloor(delivered));
       if (horizon > tag.d[GRID]) this.advance(tag, horizon);
     }
     return this.drain();
@@ -976,7 +976,9 @@ export class LocationEngine {
     const touched = this.zoneTouched;
     let nTouched = 0;
     let total = 0;
-    // Moments of the whole posterior over the points, for the track.
+    // Moments of the whole posterior over the points (all zones), for the track.
+    let sx = 0;
+    let sy = 0;
     let sxx = 0;
     for (let j = 0; j < nc; j++) {
       const p = cand[j];
@@ -996,10 +998,12 @@ export class LocationEngine {
       post[z] += w;
       zx[z] += w * px;
       zy[z] += w * py;
+      sx += w * px;
+      sy += w * py;
       sxx += w * (px * px + py * py);
       total += w;
     }
-    if (cfg.bleTracking) this.updateTrack(tag, g, touched, nTouched, total, sxx, tracked);
+    if (cfg.bleTracking && total > 0) this.updateTrack(tag, g, sx / total, sy / total, sxx / total, tracked);
     if (cfg.bleZonePrior === 'zone') {
       // Every zone equally likely a priori: a zone's probability is its points' mean likelihood.
       total = 0;
@@ -1086,33 +1090,16 @@ export class LocationEngine {
   }
 
   /**
-   * Takes the posterior over the candidate points of a moving beacon as the track's new state:
-   * its mean and variance per axis, and the velocity smoothed from the displacement since the last
-   * state. Reads the per-zone sums post/zoneFirst/zonePeak before they are averaged.
+   * Takes the posterior over the candidate points of a moving beacon as the track's new state
+   * (its mean mx, my and mean square distance from the origin sxx): the mean, the variance per
+   * axis, and the velocity smoothed from the displacement since the last state.
    */
-  private updateTrack(
-    tag: TagState,
-    g: number,
-    touched: Int32Array,
-    nTouched: number,
-    total: number,
-    sxx: number,
-    tracked: boolean,
-  ): void {
-    const d = tag.d;
-    if (!(total > 0)) return;
-    let sx = 0;
-    let sy = 0;
-    for (let t = 0; t < nTouched; t++) {
-      sx += this.zoneFirst[touched[t]];
-      sy += this.zonePeak[touched[t]];
-    }
-    const mx = sx / total;
-    const my = sy / total;
+  private updateTrack(tag: TagState, g: number, mx: number, my: number, sxx: number, tracked: boolean): void {
     // A standing beacon's window already gathers every reading since it stopped, with the track
     // (its moving readings) as the prior: taking the result as the new track would count those
     // readings again at every decision. The track stays as it was when the beacon stopped.
     if (this.bleStillFrom !== Infinity) return;
+    const d = tag.d;
     if (tracked) {
       const dt = (g - d[TRACK_AT]) / 1000;
       const gain = this.config.bleTrackVelocityGain;
@@ -1131,7 +1118,7 @@ export class LocationEngine {
     }
     d[TRACK_X] = mx;
     d[TRACK_Y] = my;
-    d[TRACK_VAR] = Math.max(TRACK_MIN_VAR, (sxx / total - mx * mx - my * my) / 2);
+    d[TRACK_VAR] = Math.max(TRACK_MIN_VAR, (sxx - mx * mx - my * my) / 2);
     d[TRACK_AT] = g;
   }
 
