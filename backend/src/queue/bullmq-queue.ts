@@ -135,6 +135,15 @@ export class BullMqBatchQueue implements BatchQueue {
 export const JOBS_IN_FLIGHT_PER_PARTITION = 64;
 
 /**
+ * Longest a partition's queue worker is given to close (its jobs in hand finished) when the
+ * partition is lost. BullMQ's close can wait for ever after Redis was unreachable (its blocking
+ * connection never reports the end it waits for: taskforcesh/bullmq#4656); the partition must
+ * not stay lost for it. A worker still closing takes no new jobs, and the jobs it still holds fail
+ * their handler (the partition is released) and are retried by the next owner.
+ */
+export const WORKER_CLOSE_MS = 10_000;
+
+/**
  * Consumes only the partitions this process holds a lease on, so a tag's batches are handled by
  * one process at a time and in order even with several worker processes.
  */
@@ -162,7 +171,7 @@ export class BullMqBatchConsumer implements BatchConsumer {
           for (const p of partitions) this.workers.set(p, this.consume(p, handler));
         },
         lost: async (partitions) => {
-          await Promise.all(partitions.flatMap((p) => this.workers.get(p)?.close() ?? []));
+          await Promise.all(partitions.flatMap((p) => this.closeWorker(p)));
           for (const p of partitions) this.workers.delete(p);
           hooks.released(partitions);
         },
@@ -174,6 +183,26 @@ export class BullMqBatchConsumer implements BatchConsumer {
 
   owned(): number[] {
     return this.leases?.owned() ?? [];
+  }
+
+  /** Closes a partition's queue worker, waiting at most WORKER_CLOSE_MS for it. */
+  private closeWorker(partition: number): Promise<void>[] {
+    const worker = this.workers.get(partition);
+    if (!worker) return [];
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.logger.warn(
+          { partition },
+          `queue worker did not close within ${WORKER_CLOSE_MS} ms; carrying on without it`,
+        );
+        resolve();
+      }, WORKER_CLOSE_MS);
+    });
+    const closed = worker.close().catch((err: Error) => {
+      this.logger.warn({ partition, err: err.message }, 'queue worker close failed');
+    });
+    return [Promise.race([closed, late]).finally(() => clearTimeout(timer))];
   }
 
   private consume(partition: number, handler: BatchHandler): Worker<PackedBatch | ObservationBatch> {

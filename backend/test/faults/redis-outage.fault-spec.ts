@@ -1,3 +1,4 @@
+import { LEASE_TTL_MS } from '../../src/queue/partition-leases';
 import { type QueueProbe, summary, unaccounted } from './support/ledger';
 import { type PostResult, ReaderLoad } from './support/load';
 import { type RedisServer, sleep } from './support/processes';
@@ -29,7 +30,12 @@ describe('Redis unavailable under load', () => {
     await stack?.stop();
   }, 60_000);
 
-  async function outage(kind: 'hung' | 'shut down', down: () => Promise<void>, up: () => Promise<void>) {
+  async function outage(
+    kind: 'hung' | 'shut down',
+    down: () => Promise<void>,
+    up: () => Promise<void>,
+    outageMs = OUTAGE_MS,
+  ) {
     const pids = [site.api.pid, site.worker.pid];
     load = new ReaderLoad(site.api.url, site.readers);
     load.start();
@@ -37,7 +43,7 @@ describe('Redis unavailable under load', () => {
 
     const downAt = Date.now();
     await down();
-    await sleep(OUTAGE_MS);
+    await sleep(outageMs);
     const upAt = Date.now();
     await up();
     // Resumes by itself: batches are acknowledged again, with no process restarted.
@@ -105,6 +111,21 @@ describe('Redis unavailable under load', () => {
         'shut down',
         () => redis.shutdown(),
         () => redis.start(),
+      ),
+    180_000,
+  );
+
+  it(
+    'takes its partitions back after Redis was down for longer than their leases, and loses nothing acknowledged',
+    // The leases (LEASE_TTL_MS, 6 s) lapse while Redis is away: the worker sees them gone right
+    // after Redis is back, stops its queue workers (whose close can hang just then) and takes the
+    // partitions anew.
+    () =>
+      outage(
+        'shut down',
+        () => redis.shutdown(),
+        () => redis.start(),
+        LEASE_TTL_MS + 2_000,
       ),
     180_000,
   );
