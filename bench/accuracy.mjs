@@ -18,7 +18,8 @@
 // bay and store plus the corridor gateways; `corridor` keeps only the gateways that hang in
 // corridors, the kind of deployment the demo site had before (what gateway density buys). The
 // corridor deployment runs in the noisy setting only, the setting the targets are set for.
-// Prints the figures with the targets and writes bench/results/accuracy.{json,md}.
+// Prints the figures with the targets and writes bench/results/accuracy.{json,md} (RESULTS=<path
+// without extension> writes elsewhere, e.g. bench/results/accuracy.post-every-3s).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -43,6 +44,7 @@ const POST_EVERY_S = Math.max(1, Math.round(Number(process.env.POST_EVERY_S ?? 1
 // ENGINE_CONFIG: a JSON object of EngineConfig overrides, to measure a site's own tuning
 // (the report says which were used); the defaults are DEFAULT_ENGINE_CONFIG.
 const ENGINE_CONFIG = JSON.parse(process.env.ENGINE_CONFIG ?? '{}');
+const RESULTS = process.env.RESULTS ?? 'bench/results/accuracy';
 const WARMUP_S = 30;
 const START = Date.UTC(2026, 10, 25, 8, 0, 0);
 const DANIS = join(root, '../shared/fixtures/ble/danis-tetam-cc0');
@@ -656,13 +658,13 @@ async function main() {
     md.push(msg);
   }
 
-  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  mkdirSync(dirname(join(root, RESULTS)), { recursive: true });
   writeFileSync(
-    join(root, 'bench/results/accuracy.json'),
+    join(root, `${RESULTS}.json`),
     JSON.stringify(results, (k, v) => (k === '_raw' ? undefined : v), 2) + '\n',
   );
-  writeFileSync(join(root, 'bench/results/accuracy.md'), md.join('\n') + '\n');
-  console.log('\nwrote bench/results/accuracy.json and bench/results/accuracy.md');
+  writeFileSync(join(root, `${RESULTS}.md`), md.join('\n') + '\n');
+  console.log(`\nwrote ${RESULTS}.json and ${RESULTS}.md`);
 }
 
 if (isMainThread) await main();
