@@ -206,7 +206,9 @@ function runHospital(deployment, setting, seed) {
 
   let observations = 0;
   const held = new Map();
-  const devices = [...new Set([...topology.antennas.map((a) => a.deviceId), ...topology.gateways.map((g) => g.deviceId)])];
+  const devices = [
+    ...new Set([...topology.antennas.map((a) => a.deviceId), ...topology.gateways.map((g) => g.deviceId)]),
+  ].map((id) => ({ id, phase: phaseOf(id) }));
   const t0 = performance.now();
   let engineMs = 0;
   for (let s = 1; s <= seconds; s++) {
@@ -217,13 +219,13 @@ function runHospital(deployment, setting, seed) {
     const batch = [];
     for (const [device, list] of simulator.tick(now)) {
       let waiting = held.get(device);
-      if (!waiting) held.set(device, (waiting = { phase: phaseOf(device), reads: [] }));
+      if (!waiting) held.set(device, (waiting = { reads: [] }));
       for (const o of list) waiting.reads.push(o);
     }
-    for (const device of devices) {
-      if ((s + phaseOf(device)) % POST_EVERY_S !== 0) continue;
-      engine.delivered(device, now, now);
-      const waiting = held.get(device);
+    for (const { id, phase } of devices) {
+      if ((s + phase) % POST_EVERY_S !== 0) continue;
+      engine.delivered(id, now, now);
+      const waiting = held.get(id);
       if (!waiting) continue;
       for (const o of waiting.reads) batch.push(o);
       waiting.reads = [];

@@ -48,28 +48,38 @@ export class DeviceDelivery {
     const gap = receivedAt - last;
     if (gap < SAME_BATCH_MS) return;
     if (last !== -Infinity) {
+      const before = this.lateAllowance(d);
       const current = this.interval[d];
       this.interval[d] = current === 0 || gap < current ? gap : current + INTERVAL_RISE * (gap - current);
-      this.longestAllowance = 0;
-      for (let i = 0; i < this.interval.length; i++)
-        this.longestAllowance = Math.max(this.longestAllowance, this.lateAllowance(i));
+      const after = this.lateAllowance(d);
+      if (after >= this.longestAllowance) this.longestAllowance = after;
+      else if (before === this.longestAllowance) {
+        // The device that had the longest allowance now has less: look for the longest again.
+        this.longestAllowance = 0;
+        for (let i = 0; i < this.interval.length; i++)
+          this.longestAllowance = Math.max(this.longestAllowance, this.lateAllowance(i));
+      }
     }
     this.lastPostAt[d] = receivedAt;
   }
 
   /** How far device `d` has delivered, if decisions must wait for it at server time `now`; Infinity if not. */
   waitFor(d: number, now: number): number {
-    const every = this.interval[d];
-    if (every < this.batchPostMs || every > this.maxBatchLagMs) return Infinity;
+    if (!this.postsInBatches(d)) return Infinity;
     // Overdue: switched off, unplugged, or nothing more to say — its silence holds nothing back.
-    if (now > this.lastPostAt[d] + every + POST_SLACK_MS) return Infinity;
+    if (now > this.lastPostAt[d] + this.interval[d] + POST_SLACK_MS) return Infinity;
     return this.upTo[d];
   }
 
   /** How much later than other devices' reads device `d`'s reads may come: its interval when it posts in batches, else 0. */
   lateAllowance(d: number): number {
+    return this.postsInBatches(d) ? this.interval[d] + POST_SLACK_MS : 0;
+  }
+
+  /** Device `d`'s batches come batchPostMs to maxBatchLagMs apart: decisions wait for it. */
+  private postsInBatches(d: number): boolean {
     const every = this.interval[d];
-    return every >= this.batchPostMs && every <= this.maxBatchLagMs ? every + POST_SLACK_MS : 0;
+    return every >= this.batchPostMs && every <= this.maxBatchLagMs;
   }
 
   /** The same knowledge for a new device list (devices matched by id; new ones start unknown). */
